@@ -1,0 +1,131 @@
+// ProductIndex: the catalog's text index (Xapian Glass on disk) plus in-memory
+// columns (price, rating, facet ordinals, ...) that filters, facets and sorts
+// read without touching document data.
+//
+// Thread-safety: every method may be called from any thread concurrently.
+// Writes go to one writer thread that owns the Xapian::WritableDatabase and
+// group-commits concurrent requests; a write method returns only after its
+// changes are committed to disk (fsync'ed) and visible to the next Search.
+// Searches run on the calling thread with a reader checked out of a pool; a
+// reader reopens when the commit generation has moved.
+#ifndef AISLE_INDEX_PRODUCT_INDEX_H_
+#define AISLE_INDEX_PRODUCT_INDEX_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/product.h"
+#include "base/status.h"
+#include "index/filter.h"
+
+namespace aisle::index {
+
+struct IndexOptions {
+  // Directory of the Glass database; created when missing.
+  std::string path;
+  // Readers kept open for searches. More concurrent searches than this wait
+  // for none: extra readers are opened on demand and pooled afterwards.
+  int initial_readers = 2;
+  // Upper bound on documents the writer applies before one commit, so one huge
+  // request does not hold back other writers' acknowledgements for too long.
+  size_t max_docs_per_commit = 50000;
+  // Threads that turn products into Xapian documents ahead of the writer.
+  // 0 = hardware concurrency.
+  int build_threads = 0;
+};
+
+enum class SortField { kRelevance, kPrice, kRating, kCreatedAt, kPopularity };
+
+struct SortSpec {
+  SortField field = SortField::kRelevance;
+  bool descending = true;
+};
+
+struct SearchQuery {
+  std::string text;                   // Free text; empty matches every product.
+  std::optional<FilterNode> filter;   // Optional filter tree.
+  // Facet names: "brand", "category" (any level), "categories.lvl0".."lvl4",
+  // "tags", an attribute name ("color" or "attributes.color"), or a numeric
+  // field ("price", "rating", "popularity"), which yields facet stats.
+  std::vector<std::string> facets;
+  std::vector<SortSpec> sort;         // Empty: relevance. Ties break by relevance.
+  size_t offset = 0;
+  size_t limit = 20;
+  // True: total_hits is the exact number of matches (costs a full match walk).
+  // Facets always imply an exact walk.
+  bool exact_total = false;
+};
+
+struct Hit {
+  Product product;
+  double score = 0;  // Relevance weight (BM25 over weighted fields); 0 without text.
+};
+
+struct FacetValueCount {
+  std::string value;
+  uint64_t count = 0;
+};
+
+struct FacetStats {
+  double min = 0;
+  double max = 0;
+};
+
+struct SearchResult {
+  std::vector<Hit> hits;
+  uint64_t total_hits = 0;
+  bool total_exact = false;
+  // Per requested facet: values ordered by count descending, then value.
+  std::map<std::string, std::vector<FacetValueCount>> facet_distribution;
+  std::map<std::string, FacetStats> facet_stats;  // Numeric facets with >= 1 value.
+};
+
+struct IndexStats {
+  uint64_t documents = 0;
+  uint64_t commits = 0;
+  uint64_t generation = 0;  // Bumped by every commit.
+};
+
+class ProductIndex {
+ public:
+  static absl::StatusOr<std::unique_ptr<ProductIndex>> Open(const IndexOptions& options);
+
+  virtual ~ProductIndex() = default;
+
+  // Inserts or replaces products by id. Products must already be validated
+  // (ingest/ does that). Returns after commit.
+  virtual absl::Status Upsert(std::vector<Product> products) = 0;
+
+  // Deletes by id; returns how many existed. Unknown ids are not an error.
+  virtual absl::StatusOr<size_t> Delete(const std::vector<std::string>& ids) = 0;
+
+  // Applies a partial update atomically with respect to other writes and
+  // returns the product as stored. NotFound for an unknown id.
+  virtual absl::StatusOr<Product> Patch(std::string_view id, const ProductPatch& patch) = 0;
+
+  // NotFound for an unknown id.
+  virtual absl::StatusOr<Product> Get(std::string_view id) const = 0;
+
+  // InvalidArgument (message names the field and position) for a filter, facet
+  // or sort on an unknown or unsuitable field.
+  virtual absl::StatusOr<SearchResult> Search(const SearchQuery& query) const = 0;
+
+  virtual IndexStats Stats() const = 0;
+
+  // Attribute names seen in the catalog (filterable and facetable).
+  virtual std::vector<std::string> AttributeNames() const = 0;
+
+  // Commits pending work and stops the writer. Later writes fail with
+  // FailedPrecondition. Called by the destructor when not called before.
+  virtual absl::Status Close() = 0;
+};
+
+}  // namespace aisle::index
+
+#endif  // AISLE_INDEX_PRODUCT_INDEX_H_

@@ -1,0 +1,47 @@
+#include "proto/product_codec.h"
+
+#include <gtest/gtest.h>
+
+namespace aisle::proto {
+namespace {
+
+TEST(ProductCodec, RoundTripsEveryField) {
+  Product p;
+  p.id = "sku-1";
+  p.title = "Caf\xC3\xA9 grinder";
+  p.description = "Burr grinder";
+  p.brand = "Acme";
+  p.categories = {"Kitchen", "Coffee", "Grinders"};
+  p.attributes = {{"color", "black"}, {"power", "150W"}};
+  p.price = 49.99;
+  p.cost = 20;
+  p.currency = "USD";
+  p.image_url = "https://example.com/g.jpg";
+  p.rating = 4.5;
+  p.popularity = 1234;
+  p.created_at = 1700000000;
+  p.tags = {"new", "sale"};
+  auto back = ParseProduct(SerializeProduct(p));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, p);
+}
+
+TEST(ProductCodec, RejectsGarbageBytes) {
+  EXPECT_EQ(ParseProduct("\xFF\xFF\xFF").status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(ProductCodec, PatchKeepsPresenceOfOptionalFields) {
+  pb::ProductPatch in;
+  in.set_price(0);  // Present even though zero.
+  in.mutable_tags();  // Present and empty: clears the tags.
+  ProductPatch patch = FromProto(in);
+  ASSERT_TRUE(patch.price.has_value());
+  EXPECT_EQ(*patch.price, 0);
+  ASSERT_TRUE(patch.tags.has_value());
+  EXPECT_TRUE(patch.tags->empty());
+  EXPECT_FALSE(patch.title.has_value());
+  EXPECT_FALSE(patch.categories.has_value());
+}
+
+}  // namespace
+}  // namespace aisle::proto
