@@ -1,0 +1,74 @@
+// Searcher: turns a storefront search request (Meilisearch's vocabulary) into
+// an index query, and the index's result into a page of hits with totals.
+// Business-signal blending (issue B) extends this class.
+//
+// Thread-safe: Search may be called concurrently; the index is not owned and
+// must outlive the searcher.
+#ifndef AISLE_RANKING_SEARCHER_H_
+#define AISLE_RANKING_SEARCHER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "index/product_index.h"
+#include "ranking/filter_parser.h"
+
+namespace aisle::ranking {
+
+struct SearchRequest {
+  std::string q;
+  // Meilisearch's filter: the outer list is ANDed, each inner list ORed; a
+  // plain string filter is {{filter}}.
+  std::vector<std::vector<std::string>> filter;
+  std::vector<std::string> facets;
+  std::vector<std::string> sort;  // "price:asc", "rating:desc", ...
+  // Either offset/limit (estimated totals) or page/hits_per_page (exact
+  // totals), as in Meilisearch. Page numbers start at 1.
+  size_t offset = 0;
+  size_t limit = 20;
+  std::optional<size_t> page;
+  std::optional<size_t> hits_per_page;
+};
+
+struct SearchResponse {
+  index::SearchResult result;
+  bool paged = false;  // page/hits_per_page were used.
+  size_t offset = 0;
+  size_t limit = 0;
+  size_t page = 0;
+  size_t hits_per_page = 0;
+  uint64_t total_pages = 0;
+};
+
+struct SearcherOptions {
+  size_t max_query_bytes = 1024;
+  size_t max_limit = 1000;        // Hits per page.
+  size_t max_offset = 100000;     // Deep paging is a scraper's tool.
+  size_t max_facets = 32;
+  FilterParserOptions filter;
+};
+
+// Parses "field:asc|desc" (createdAt, price, rating, popularity).
+absl::StatusOr<std::vector<index::SortSpec>> ParseSort(const std::vector<std::string>& sort);
+
+class Searcher {
+ public:
+  Searcher(const index::ProductIndex* index, SearcherOptions options = {});
+
+  absl::StatusOr<SearchResponse> Search(const SearchRequest& request) const;
+
+ private:
+  absl::StatusOr<std::optional<index::FilterNode>> BuildFilter(
+      const std::vector<std::vector<std::string>>& filter) const;
+
+  const index::ProductIndex* index_;
+  SearcherOptions options_;
+};
+
+}  // namespace aisle::ranking
+
+#endif  // AISLE_RANKING_SEARCHER_H_

@@ -1,0 +1,12 @@
+# The application layer of server/: request handlers, codecs and the `aisle`
+# binary. (The transport, aisle_http, is defined above.)
+add_library(aisle_server STATIC
+  catalog_handlers.cc flags.cc json_read.cc ops_handlers.cc product_json.cc search_codec.cc
+  gen_command.cc import_command.cc)
+target_link_libraries(aisle_server PUBLIC
+  aisle_http aisle_ranking aisle_index aisle_ingest aisle_base simdjson::simdjson absl::strings)
+
+add_executable(aisle main.cc)
+target_link_libraries(aisle PRIVATE aisle_server)
+# The binary sits at the top of the build tree, where README and tests find it.
+set_target_properties(aisle PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})

@@ -1,0 +1,186 @@
+#include "server/catalog_handlers.h"
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/errors.h"
+#include "server/json_read.h"
+#include "server/json_writer.h"
+#include "server/product_json.h"
+#include "server/search_codec.h"
+
+namespace aisle::server {
+namespace {
+
+Response Json(int status, std::string body) {
+  Response response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+// The ingest formats by Content-Type; JSON when absent.
+absl::StatusOr<ingest::Format> BodyFormat(const Request& request) {
+  const std::string type = request.ContentType();
+  if (type.empty() || type == "application/json") return ingest::Format::kJson;
+  if (type == "application/x-ndjson" || type == "application/ndjson" ||
+      type == "application/jsonl") {
+    return ingest::Format::kNdjson;
+  }
+  if (type == "application/x-protobuf" || type == "application/protobuf") {
+    return ingest::Format::kProtobuf;
+  }
+  return WithErrorCode(
+      InvalidArgumentError(absl::StrCat("unsupported Content-Type '", type,
+                                        "': use application/json, application/x-ndjson or "
+                                        "application/x-protobuf"),
+                           "Content-Type"),
+      "unsupported_media_type");
+}
+
+void WriteRejections(const std::vector<ingest::Rejection>& rejected, JsonWriter* out) {
+  out->Key("rejected").BeginArray();
+  for (const ingest::Rejection& r : rejected) {
+    out->BeginObject().Key("index").Uint(r.index);
+    if (r.line > 0) out->Key("line").Uint(r.line);
+    if (!r.id.empty()) out->Key("id").String(r.id);
+    out->Key("reason").String(r.reason).EndObject();
+  }
+  out->EndArray();
+}
+
+}  // namespace
+
+CatalogHandlers::CatalogHandlers(index::ProductIndex* index, const ranking::Searcher* searcher,
+                                 CatalogHandlersOptions options)
+    : index_(index), searcher_(searcher), options_(std::move(options)) {}
+
+void CatalogHandlers::Register(Router* router) {
+  auto bind = [this](Response (CatalogHandlers::*method)(Request&) const) {
+    return [this, method](Request& request) { return (this->*method)(request); };
+  };
+  const RouteTraits ingest{options_.max_ingest_body_bytes, /*blocking=*/true};
+  const RouteTraits patch{options_.max_patch_body_bytes, /*blocking=*/true};
+  const RouteTraits read{options_.max_search_body_bytes, /*blocking=*/false};
+  router->Add("POST", "/v1/products", bind(&CatalogHandlers::IngestProducts), ingest);
+  router->Add("POST", "/v1/products/delete-batch", bind(&CatalogHandlers::DeleteProducts), patch);
+  router->Add("GET", "/v1/products/{id}", bind(&CatalogHandlers::GetProduct), read);
+  router->Add("PATCH", "/v1/products/{id}", bind(&CatalogHandlers::PatchProduct), patch);
+  router->Add("DELETE", "/v1/products/{id}", bind(&CatalogHandlers::DeleteProduct), patch);
+  router->Add("POST", "/v1/search", bind(&CatalogHandlers::Search), read);
+  router->Add("GET", "/v1/search", bind(&CatalogHandlers::Search), read);
+}
+
+Response CatalogHandlers::IngestProducts(Request& request) const {
+  auto format = BodyFormat(request);
+  if (!format.ok()) return FromStatus(format.status());
+  auto parsed = ingest::ParseProducts(request.body, *format, options_.limits);
+  if (!parsed.ok()) return FromStatus(parsed.status());
+  const size_t upserted = parsed->products.size();
+  if (upserted > 0) {
+    if (absl::Status s = index_->Upsert(std::move(parsed->products)); !s.ok()) {
+      return FromStatus(s);
+    }
+  }
+  size_t deleted = 0;
+  if (!parsed->delete_ids.empty()) {
+    auto n = index_->Delete(parsed->delete_ids);
+    if (!n.ok()) return FromStatus(n.status());
+    deleted = *n;
+  }
+  JsonWriter out;
+  out.BeginObject().Key("indexed").Uint(upserted).Key("deleted").Uint(deleted);
+  out.Key("rejectedCount").Uint(parsed->rejected.size());
+  WriteRejections(parsed->rejected, &out);
+  out.EndObject();
+  // Nothing applied and something rejected: the request as a whole failed.
+  const bool all_rejected = upserted == 0 && deleted == 0 && !parsed->rejected.empty();
+  return Json(all_rejected ? 422 : 200, out.Take());
+}
+
+Response CatalogHandlers::DeleteProducts(Request& request) const {
+  std::vector<std::string> ids;
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(request.body);
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::array array;
+  if (parser.iterate(padded).get(doc) || doc.get_array().get(array)) {
+    return FromStatus(InvalidArgumentError("the body must be a JSON array of ids", "body"));
+  }
+  for (auto item : array) {
+    std::string_view id;
+    if (item.get_string().get(id)) {
+      return FromStatus(InvalidArgumentError("the body must be a JSON array of ids", "body"));
+    }
+    ids.emplace_back(id);
+  }
+  if (!doc.at_end()) return FromStatus(InvalidArgumentError("trailing content", "body"));
+  auto deleted = index_->Delete(ids);
+  if (!deleted.ok()) return FromStatus(deleted.status());
+  JsonWriter out;
+  out.BeginObject().Key("deleted").Uint(*deleted).EndObject();
+  return Json(200, out.Take());
+}
+
+Response CatalogHandlers::GetProduct(Request& request) const {
+  auto product = index_->Get(request.PathParam("id"));
+  if (!product.ok()) {
+    return FromStatus(absl::IsNotFound(product.status())
+                          ? WithErrorCode(product.status(), "product_not_found")
+                          : product.status());
+  }
+  ProductFieldSelection all;
+  all.include_private = true;
+  JsonWriter out;
+  WriteProduct(*product, all, &out);
+  return Json(200, out.Take());
+}
+
+Response CatalogHandlers::PatchProduct(Request& request) const {
+  auto format = BodyFormat(request);
+  if (!format.ok()) return FromStatus(format.status());
+  if (*format == ingest::Format::kNdjson) {
+    return FromStatus(InvalidArgumentError("a patch is one JSON object", "Content-Type"));
+  }
+  auto patch = ingest::ParseProductPatch(request.body, *format, options_.limits);
+  if (!patch.ok()) return FromStatus(patch.status());
+  auto product = index_->Patch(request.PathParam("id"), *patch);
+  if (!product.ok()) {
+    return FromStatus(absl::IsNotFound(product.status())
+                          ? WithErrorCode(product.status(), "product_not_found")
+                          : product.status());
+  }
+  ProductFieldSelection all;
+  all.include_private = true;
+  JsonWriter out;
+  WriteProduct(*product, all, &out);
+  return Json(200, out.Take());
+}
+
+Response CatalogHandlers::DeleteProduct(Request& request) const {
+  const std::string id(request.PathParam("id"));
+  auto deleted = index_->Delete({id});
+  if (!deleted.ok()) return FromStatus(deleted.status());
+  if (*deleted == 0) {
+    return FromStatus(WithErrorCode(
+        absl::NotFoundError(absl::StrCat("no product with id '", id, "'")), "product_not_found"));
+  }
+  JsonWriter out;
+  out.BeginObject().Key("deleted").Uint(*deleted).EndObject();
+  return Json(200, out.Take());
+}
+
+Response CatalogHandlers::Search(Request& request) const {
+  const auto start = std::chrono::steady_clock::now();
+  auto call = request.method == "GET" ? ParseSearchQuery(request) : ParseSearchBody(request.body);
+  if (!call.ok()) return FromStatus(call.status());
+  auto response = searcher_->Search(call->request);
+  if (!response.ok()) return FromStatus(response.status());
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return Json(200, WriteSearchResponse(*call, *response, ms));
+}
+
+}  // namespace aisle::server

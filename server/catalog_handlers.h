@@ -1,0 +1,49 @@
+// Routes of the catalog: product ingest (JSON, NDJSON, protobuf), product
+// reads, partial updates, deletes, and search. Thin: parse the request,
+// call ingest/ranking/index, write the response.
+//
+// Thread-safe: handlers run concurrently on I/O and blocking-pool threads.
+#ifndef AISLE_SERVER_CATALOG_HANDLERS_H_
+#define AISLE_SERVER_CATALOG_HANDLERS_H_
+
+#include <cstddef>
+
+#include "index/product_index.h"
+#include "ingest/product_parser.h"
+#include "ranking/searcher.h"
+#include "server/http.h"
+#include "server/router.h"
+
+namespace aisle::server {
+
+struct CatalogHandlersOptions {
+  size_t max_ingest_body_bytes = 64 << 20;  // POST /v1/products.
+  size_t max_patch_body_bytes = 1 << 20;
+  size_t max_search_body_bytes = 64 << 10;
+  ingest::ValidationLimits limits;
+};
+
+class CatalogHandlers {
+ public:
+  // Neither pointer is owned; both must outlive the handlers.
+  CatalogHandlers(index::ProductIndex* index, const ranking::Searcher* searcher,
+                  CatalogHandlersOptions options = {});
+
+  void Register(Router* router);
+
+  Response IngestProducts(Request& request) const;
+  Response DeleteProducts(Request& request) const;
+  Response GetProduct(Request& request) const;
+  Response PatchProduct(Request& request) const;
+  Response DeleteProduct(Request& request) const;
+  Response Search(Request& request) const;
+
+ private:
+  index::ProductIndex* index_;
+  const ranking::Searcher* searcher_;
+  CatalogHandlersOptions options_;
+};
+
+}  // namespace aisle::server
+
+#endif  // AISLE_SERVER_CATALOG_HANDLERS_H_

@@ -1,0 +1,132 @@
+// aisle: search, recommendations and checkout for online stores.
+// main() parses the command line and wires the modules together; it is the
+// only place that knows every module.
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "index/product_index.h"
+#include "ingest/demo_catalog.h"
+#include "ranking/searcher.h"
+#include "server/catalog_handlers.h"
+#include "server/commands.h"
+#include "server/flags.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/ops_handlers.h"
+#include "server/router.h"
+
+namespace aisle::server {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: aisle serve [--data DIR] [--address 127.0.0.1] [--port 7700] [--threads N]\n"
+    "                   [--demo N]   (load N generated demo products into an empty index)\n"
+    "       aisle gen --count N [--seed S] [--first I] > products.ndjson\n"
+    "       aisle import FILE [--url http://127.0.0.1:7700] [--batch 1000]\n";
+
+absl::Status LoadDemoCatalog(index::ProductIndex* index, size_t count) {
+  const auto start = std::chrono::steady_clock::now();
+  constexpr size_t kBatch = 20000;
+  for (size_t first = 0; first < count; first += kBatch) {
+    AISLE_RETURN_IF_ERROR(
+        index->Upsert(ingest::GenerateDemoCatalog(first, std::min(kBatch, count - first))));
+    std::fprintf(stderr, "\rloading demo catalog: %zu / %zu", std::min(count, first + kBatch),
+                 count);
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr, "\nloaded %zu demo products in %.1f s (%.0f/s)\n", count, secs,
+               count / std::max(secs, 1e-9));
+  return absl::OkStatus();
+}
+
+int Serve(int argc, char** argv) {
+  auto flags = Flags::Parse(argc, argv, {"data", "address", "port", "threads", "demo"});
+  if (!flags.ok()) {
+    std::cerr << "aisle serve: " << flags.status().message() << "\n" << kUsage;
+    return 2;
+  }
+  auto port = flags->Int("port", 7700);
+  auto threads = flags->Int("threads", 0);
+  auto demo = flags->Int("demo", 0);
+  if (!port.ok() || !threads.ok() || !demo.ok() || *port < 0 || *port > 65535 || *threads < 0 ||
+      *demo < 0) {
+    std::cerr << "aisle serve: --port, --threads and --demo take non-negative integers\n";
+    return 2;
+  }
+  const std::filesystem::path data = flags->String("data", "./data");
+  std::error_code ec;
+  std::filesystem::create_directories(data, ec);
+
+  // Block the shutdown signals in every thread; main waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  index::IndexOptions index_options;
+  index_options.path = (data / "index").string();
+  auto index = index::ProductIndex::Open(index_options);
+  if (!index.ok()) {
+    std::cerr << "aisle serve: cannot open the index: " << index.status().message() << "\n";
+    return 1;
+  }
+  if (*demo > 0 && (*index)->Stats().documents == 0) {
+    if (absl::Status s = LoadDemoCatalog(index->get(), *demo); !s.ok()) {
+      std::cerr << "aisle serve: demo catalog: " << s.message() << "\n";
+      return 1;
+    }
+  }
+
+  ranking::Searcher searcher(index->get());
+  Metrics metrics;
+  Router router(&metrics);
+  CatalogHandlers catalog(index->get(), &searcher);
+  catalog.Register(&router);
+  RegisterOpsHandlers(index->get(), &metrics, &router);
+
+  HttpServerOptions http_options;
+  http_options.address = flags->String("address", "127.0.0.1");
+  http_options.port = static_cast<uint16_t>(*port);
+  http_options.io_threads = static_cast<int>(*threads);
+  auto server = HttpServer::Start(http_options, &router);
+  if (!server.ok()) {
+    std::cerr << "aisle serve: " << server.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "aisle listening on http://" << http_options.address << ":" << (*server)->port()
+            << " with " << (*index)->Stats().documents << " products (data in " << data.string()
+            << ")" << std::endl;
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::cout << "aisle: signal " << signal_number << ", draining requests" << std::endl;
+  (*server)->Stop();
+  if (absl::Status s = (*index)->Close(); !s.ok()) {
+    std::cerr << "aisle: closing the index: " << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "aisle: stopped cleanly" << std::endl;
+  return 0;
+}
+
+}  // namespace
+}  // namespace aisle::server
+
+int main(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "";
+  if (command == "serve") return aisle::server::Serve(argc - 2, argv + 2);
+  if (command == "gen") return aisle::server::RunGen(argc - 2, argv + 2);
+  if (command == "import") return aisle::server::RunImport(argc - 2, argv + 2);
+  std::cerr << aisle::server::kUsage;
+  return command.empty() || command == "help" || command == "--help" ? 0 : 2;
+}
