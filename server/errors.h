@@ -19,8 +19,7 @@ namespace aisle::server {
 
 // A JSON error response. `field` is omitted when empty.
 Response ErrorResponse(int http_status, std::string_view code, std::string_view message,
-                       std::string_view field = {},
-                       std::optional<size_t> position = std::nullopt);
+                       std::string_view field = {}, std::optional<size_t> position = std::nullopt);
 
 // Attaches a specific machine-readable error code ("invalid_filter",
 // "out_of_stock", ...) to `status` as a payload, so FromStatus reports it

@@ -89,4 +89,17 @@ bool ParseQueryString(std::string_view query,
   return true;
 }
 
+std::string_view TargetPath(std::string_view target) {
+  target = target.substr(0, target.find_first_of("?#"));
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() &&
+        std::equal(scheme.begin(), scheme.end(), target.begin(),
+                   [](char a, char b) { return a == AsciiLower(b); })) {
+      const size_t slash = target.find('/', scheme.size());
+      return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+    }
+  }
+  return target;
+}
+
 }  // namespace aisle::server

@@ -4,6 +4,7 @@
 #ifndef AISLE_SERVER_HTTP_H_
 #define AISLE_SERVER_HTTP_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,7 +21,8 @@ struct Request {
   // Header names lower-cased.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::string remote_address;
+  std::string remote_address;  // The peer's IP address, e.g. "127.0.0.1".
+  uint16_t remote_port = 0;    // The peer's TCP port (identifies a connection in logs).
   // Path parameters filled by the router: {"id", "p0000001"}.
   std::vector<std::pair<std::string, std::string>> path_params;
 
@@ -47,6 +49,12 @@ bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
 // Splits "a=1&b=x%20y" into decoded pairs. Returns false on a malformed escape.
 bool ParseQueryString(std::string_view query,
                       std::vector<std::pair<std::string, std::string>>* out);
+
+// The path of a request-target as sent (still percent-encoded): the part
+// before '?' or '#', with "http[s]://authority" removed from an absolute-form
+// target ("http://h:1/a?b" -> "/a"; "http://h" -> "/"). Other targets ("*")
+// are returned unchanged up to '?'.
+std::string_view TargetPath(std::string_view target);
 
 }  // namespace aisle::server
 

@@ -28,9 +28,14 @@ struct RouteTraits {
   bool blocking = false;        // Run on the blocking pool, not the I/O thread.
 };
 
+// Called concurrently from I/O threads (Traits, non-blocking Handle) and
+// blocking-pool threads (blocking Handle). Handle may throw: the server turns
+// an exception into a 500 JSON error.
 class Dispatcher {
  public:
   virtual ~Dispatcher() = default;
+  // `path` is the target's path as sent (still percent-encoded, no query; see
+  // TargetPath in http.h), so a router can split segments before decoding.
   virtual RouteTraits Traits(std::string_view method, std::string_view path) const = 0;
   virtual Response Handle(Request& request) const = 0;
 };
@@ -40,9 +45,13 @@ struct HttpServerOptions {
   uint16_t port = 7700;  // 0 = pick a free port (see HttpServer::port()).
   int io_threads = 0;    // 0 = hardware concurrency.
   int blocking_threads = 2;
-  std::chrono::milliseconds read_timeout{30000};   // Whole request, header and body.
-  std::chrono::milliseconds idle_timeout{60000};   // Between keep-alive requests.
+  // Deadline for a whole request (header and body), measured from its first
+  // byte, so a client trickling bytes is cut off; also the deadline for
+  // writing a response and for the first byte on a new connection.
+  std::chrono::milliseconds read_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};  // Between keep-alive requests.
   size_t max_header_bytes = 16 * 1024;
+  // Over this many open connections a new one gets 503 and is closed.
   size_t max_connections = 10000;
   // On Stop(): how long in-flight requests may take before sockets are closed.
   std::chrono::milliseconds drain_timeout{10000};
@@ -50,15 +59,24 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  // `dispatcher` is not owned and must outlive the server.
+  // `dispatcher` is not owned and must outlive the server. Errors (never
+  // exceptions): InvalidArgument for bad options or address, Unavailable when
+  // the address cannot be bound (port in use), ResourceExhausted when the
+  // threads cannot start. The destructor calls Stop().
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
                                                            const Dispatcher* dispatcher);
   virtual ~HttpServer() = default;
 
   virtual uint16_t port() const = 0;
 
+  // Open client connections right now (for a gauge). Thread-safe.
+  virtual size_t connections() const = 0;
+
   // Stops accepting, lets in-flight requests finish (up to drain_timeout),
-  // closes idle keep-alive connections and joins all threads. Idempotent.
+  // closes idle keep-alive connections and joins all threads. Idempotent;
+  // concurrent callers wait for the first. Must not be called from a handler
+  // (it joins the thread it runs on). A handler that never returns makes Stop
+  // wait for it: handlers cannot be interrupted.
   virtual void Stop() = 0;
 
   // Blocks until Stop() has completed (from another thread or a signal).

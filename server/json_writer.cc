@@ -21,14 +21,29 @@ constexpr std::array<uint8_t, 256> kByteClass = MakeByteClasses();
 
 void AppendEscape(unsigned char c, std::string* out) {
   switch (c) {
-    case '"': out->append("\\\""); return;
-    case '\\': out->append("\\\\"); return;
-    case '\b': out->append("\\b"); return;
-    case '\f': out->append("\\f"); return;
-    case '\n': out->append("\\n"); return;
-    case '\r': out->append("\\r"); return;
-    case '\t': out->append("\\t"); return;
-    default: break;
+    case '"':
+      out->append("\\\"");
+      return;
+    case '\\':
+      out->append("\\\\");
+      return;
+    case '\b':
+      out->append("\\b");
+      return;
+    case '\f':
+      out->append("\\f");
+      return;
+    case '\n':
+      out->append("\\n");
+      return;
+    case '\r':
+      out->append("\\r");
+      return;
+    case '\t':
+      out->append("\\t");
+      return;
+    default:
+      break;
   }
   static constexpr char kHex[] = "0123456789abcdef";
   const char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
@@ -164,7 +179,12 @@ JsonWriter& JsonWriter::Double(double value) {
     return *this;
   }
   char buf[32];  // The shortest form of a double needs at most 24 chars.
-  const auto result = std::to_chars(buf, buf + sizeof(buf), value);
+  // From 1e15 up, the plain shortest form of an integral value is a long
+  // integer ("465855857181161357312") that some parsers (simdjson 3.0)
+  // reject beyond 64 bits: use the exponent form there.
+  const auto result = std::fabs(value) < 1e15 ? std::to_chars(buf, buf + sizeof(buf), value)
+                                              : std::to_chars(buf, buf + sizeof(buf), value,
+                                                              std::chars_format::scientific);
   out_.append(buf, result.ptr);
   return *this;
 }

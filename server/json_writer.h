@@ -7,8 +7,10 @@
 //   others as \u00XX); valid UTF-8 is copied as is; each maximal invalid UTF-8
 //   subsequence becomes U+FFFD (the same rule as base/utf8.h RepairUtf8);
 // - Double(): the shortest text that round-trips (std::to_chars); integral
-//   values print without a fraction ("49", not "49.0"), large or small ones
-//   with an exponent ("1e+22"); NaN and +/-Inf print as null.
+//   values print without a fraction ("49", not "49.0"); magnitudes from 1e15
+//   up always use an exponent ("1e+22", "1.2345678901234567e+15") so no
+//   parser mistakes them for a too-large integer; tiny ones may too
+//   ("5e-324"); NaN and +/-Inf print as null.
 //
 // Misuse (a value inside an object without a Key, unbalanced End*) is a
 // programming error, caught by assert() in debug builds.

@@ -83,7 +83,7 @@ void RouteSeries::Observe(int status, double seconds) {
   while (bucket < kBucketBounds.size() && seconds > kBucketBounds[bucket]) ++bucket;
   buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
   const double nanos = std::min(seconds * 1e9, 1e18);
-  sum_nanos_.fetch_add(static_cast<uint64_t>(nanos), std::memory_order_relaxed);
+  sum_nanos_.fetch_add(static_cast<uint64_t>(nanos + 0.5), std::memory_order_relaxed);
 }
 
 Metrics::Metrics() = default;
@@ -137,7 +137,11 @@ std::string Metrics::RenderPrometheus() const {
       AppendRouteLabels(key, &out);
       out.append(",le=\"");
       if (b < RouteSeries::kBucketBounds.size()) {
-        AppendNumber(RouteSeries::kBucketBounds[b], &out);
+        // Fixed notation, as client libraries print le: "0.0001", not "1e-04".
+        char buf[32];
+        const auto result = std::to_chars(buf, buf + sizeof(buf), RouteSeries::kBucketBounds[b],
+                                          std::chars_format::fixed);
+        out.append(buf, result.ptr);
       } else {
         out.append("+Inf");
       }

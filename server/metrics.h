@@ -67,8 +67,7 @@ class Metrics {
 
   // Convenience: Series(route, method)->Observe(status, seconds). Takes the
   // registry mutex for the lookup.
-  void ObserveRequest(std::string_view route, std::string_view method, int status,
-                      double seconds);
+  void ObserveRequest(std::string_view route, std::string_view method, int status, double seconds);
 
   // Registers a gauge read at render time. `name` must be a valid Prometheus
   // metric name ([a-zA-Z_:][a-zA-Z0-9_:]*); a second gauge with the same name

@@ -25,7 +25,6 @@
 #include <array>
 #include <cstddef>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -73,8 +72,7 @@ class Router final : public Dispatcher {
   struct Match;
 
   bool Find(const Node& node, const std::vector<std::string>& segments, size_t index,
-            std::string_view method, std::vector<const std::string*>* params,
-            Match* match) const;
+            std::string_view method, std::vector<const std::string*>* params, Match* match) const;
   // Finds the route for (method, raw path); falls back from HEAD to GET.
   void Lookup(std::string_view method, std::string_view raw_path, Match* match) const;
   RouteSeries* UnmatchedSeries(std::string_view method) const;
