@@ -34,7 +34,10 @@ struct IndexOptions {
   int initial_readers = 2;
   // Upper bound on documents the writer applies before one commit, so one huge
   // request does not hold back other writers' acknowledgements for too long.
-  size_t max_docs_per_commit = 50000;
+  // Measured with Xapian 1.4 Glass (products of ~50 words): 5,000 ingests
+  // about twice as fast as 50,000 and holds far less memory, because Glass's
+  // in-memory change buffers get slower as they grow.
+  size_t max_docs_per_commit = 5000;
   // Threads that turn products into Xapian documents ahead of the writer.
   // 0 = hardware concurrency.
   int build_threads = 0;

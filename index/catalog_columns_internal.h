@@ -1,0 +1,138 @@
+// Internal to index/: the catalog's in-memory columns, indexed by Xapian docid:
+// numbers (price, rating, popularity, created_at), facet ordinals (brand,
+// category path per level, each attribute), tag lists and a live bit.
+// Filters, facets and sorts read them without touching document data.
+//
+// Thread-safety: the mutators (Apply, MarkDeleted, RebuildFrom) run on one
+// thread at a time (the index writer). Everything else is safe from any thread
+// concurrently with them (see columns_internal.h). The object owns every
+// column and dictionary and never frees one before it is destroyed, so
+// pointers handed out stay valid for the index's lifetime.
+#ifndef AISLE_INDEX_CATALOG_COLUMNS_INTERNAL_H_
+#define AISLE_INDEX_CATALOG_COLUMNS_INTERNAL_H_
+
+#include <xapian.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "index/columns_internal.h"
+#include "index/document_builder_internal.h"
+
+namespace aisle::index::internal {
+
+enum class NumericField { kPrice, kRating, kPopularity, kCreatedAt };
+
+struct AttributeColumn {
+  std::string display_name;  // First occurrence's casing.
+  Dictionary values;
+  ChunkedArray<uint32_t> ordinals;
+};
+
+// What a facet name resolves to.
+struct FacetSource {
+  enum class Kind { kSingle, kCategoryAny, kTags, kNumeric };
+  Kind kind = Kind::kSingle;
+  const ChunkedArray<uint32_t>* ordinals = nullptr;  // kSingle
+  const Dictionary* dictionary = nullptr;            // kSingle, kCategoryAny, kTags
+  NumericField numeric = NumericField::kPrice;       // kNumeric
+};
+
+class CatalogColumns {
+ public:
+  // Tag lists: ref = offset << kTagCountBits | count into the tag arena.
+  static constexpr int kTagCountBits = 16;
+
+  CatalogColumns() = default;
+  CatalogColumns(const CatalogColumns&) = delete;
+  CatalogColumns& operator=(const CatalogColumns&) = delete;
+
+  // Writer: sets every column of `docid` and marks it live. When the docid is
+  // live already (a replaced product), attributes it no longer has are cleared.
+  void Apply(uint32_t docid, const ColumnRow& row);
+  // Writer: the document is gone.
+  void MarkDeleted(uint32_t docid) { live_.Clear(docid); }
+  // Writer, at start-up: loads every document's row from its value slots.
+  // May throw Xapian::Error. Returns the number of documents loaded.
+  size_t RebuildFrom(const Xapian::Database& db);
+
+  bool IsLive(uint32_t docid) const { return live_.Get(docid) != 0; }
+  const ChunkedArray<uint8_t>& live() const { return live_; }
+  const ChunkedArray<double>& double_column(NumericField field) const;
+  const ChunkedArray<int64_t>& created_at() const { return created_at_; }
+
+  const Dictionary& brands() const { return brands_; }
+  const ChunkedArray<uint32_t>& brand_ordinals() const { return brand_ordinals_; }
+  const Dictionary& level_paths(int level) const { return level_paths_[level]; }
+  const ChunkedArray<uint32_t>& level_ordinals(int level) const { return level_ordinals_[level]; }
+  // Category names (any level) and, per level, path ordinal -> name ordinal.
+  const Dictionary& category_names() const { return category_names_; }
+  const ChunkedArray<uint32_t>& level_to_name(int level) const { return level_to_name_[level]; }
+  const Dictionary& tags() const { return tags_; }
+  const ChunkedArray<uint64_t>& tag_refs() const { return tag_refs_; }
+  const ChunkedArray<uint32_t>& tag_arena() const { return tag_arena_; }
+
+  // By name in any case, with or without "attributes."; nullptr when unknown.
+  const AttributeColumn* FindAttribute(std::string_view name) const;
+  // Display names, sorted.
+  std::vector<std::string> AttributeNames() const;
+
+  // InvalidArgument (field "facets") for an unknown name.
+  absl::StatusOr<FacetSource> ResolveFacet(const std::string& name) const;
+
+  // Bytes held by column chunks (not dictionaries).
+  size_t ColumnBytes() const;
+
+ private:
+  AttributeColumn* InternAttribute(std::string_view name);
+  void ApplyCategories(uint32_t docid, const std::vector<std::string>& categories);
+  void ApplyAttributes(uint32_t docid, const ColumnRow& row, bool replaced);
+  void ApplyTags(uint32_t docid, const std::vector<std::string>& tags);
+
+  ChunkedArray<uint8_t> live_;
+  ChunkedArray<double> price_;
+  ChunkedArray<double> rating_;
+  ChunkedArray<double> popularity_;
+  ChunkedArray<int64_t> created_at_;
+
+  Dictionary brands_;
+  ChunkedArray<uint32_t> brand_ordinals_;
+  std::array<Dictionary, kCategoryLevels> level_paths_;
+  std::array<ChunkedArray<uint32_t>, kCategoryLevels> level_ordinals_;
+  Dictionary category_names_;
+  std::array<ChunkedArray<uint32_t>, kCategoryLevels> level_to_name_;
+
+  Dictionary tags_;
+  ChunkedArray<uint64_t> tag_refs_;
+  ChunkedArray<uint32_t> tag_arena_;  // Append-only; replaced lists leak until restart.
+  uint64_t tag_arena_next_ = 0;       // Writer only.
+
+  mutable std::shared_mutex attributes_mu_;
+  std::vector<std::unique_ptr<AttributeColumn>> attributes_;             // Guarded (growth).
+  std::unordered_map<std::string, AttributeColumn*> attributes_by_key_;  // Guarded.
+};
+
+// Reads one numeric column as double. One per thread (per query).
+class NumericReader {
+ public:
+  NumericReader(const CatalogColumns& columns, NumericField field);
+  double Get(uint32_t docid) {
+    return is_int_ ? static_cast<double>(ints_.Get(docid)) : doubles_.Get(docid);
+  }
+
+ private:
+  bool is_int_;
+  ChunkedReader<double> doubles_;
+  ChunkedReader<int64_t> ints_;
+};
+
+}  // namespace aisle::index::internal
+
+#endif  // AISLE_INDEX_CATALOG_COLUMNS_INTERNAL_H_

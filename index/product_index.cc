@@ -1,0 +1,397 @@
+#include "index/product_index.h"
+
+#include <xapian.h>
+
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <limits>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "index/catalog_columns_internal.h"
+#include "index/document_builder_internal.h"
+#include "index/facet_spy_internal.h"
+#include "index/index_writer_internal.h"
+#include "index/query_compiler_internal.h"
+#include "index/xapian_status_internal.h"
+#include "proto/product_codec.h"
+
+namespace aisle::index {
+namespace {
+
+using internal::CatalogColumns;
+using internal::NumericField;
+
+// Products per build task: big enough to amortize the hand-off, small enough
+// that the writer starts on a bulk request while the rest is being built.
+constexpr size_t kBuildChunk = 1000;
+// Reads disturbed by a concurrent commit reopen and try again (see WithReader).
+constexpr int kReadAttempts = 3;
+constexpr uint64_t kStaleGeneration = std::numeric_limits<uint64_t>::max();
+
+// One Xapian::Database (not thread-safe) and what a search needs beside it.
+struct Reader {
+  explicit Reader(const std::string& path) : db(path) {}
+  Xapian::Database db;
+  uint64_t generation = 0;  // Writer generation this handle has caught up with.
+  internal::QueryTokenizer tokenizer;
+};
+
+// Readers checked out one search at a time. Thread-safe.
+class ReaderPool {
+ public:
+  explicit ReaderPool(std::string path) : path_(std::move(path)) {}
+
+  // May throw Xapian::Error.
+  void Fill(int count, uint64_t generation) {
+    for (int i = 0; i < count; ++i) {
+      auto reader = std::make_unique<Reader>(path_);
+      reader->generation = generation;
+      Release(std::move(reader));
+    }
+  }
+
+  // A reader at least as fresh as the commit that made `generation` (which
+  // the caller read before calling). May throw Xapian::Error.
+  std::unique_ptr<Reader> Acquire(uint64_t generation) {
+    std::unique_ptr<Reader> reader;
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        reader = std::move(free_.back());
+        free_.pop_back();
+      }
+    }
+    if (reader == nullptr) {
+      reader = std::make_unique<Reader>(path_);
+    } else if (reader->generation != generation) {
+      reader->db.reopen();
+    }
+    reader->generation = generation;
+    return reader;
+  }
+
+  void Release(std::unique_ptr<Reader> reader) {
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(reader));
+  }
+
+ private:
+  const std::string path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Reader>> free_;  // Guarded by mu_.
+};
+
+// What a query compiles to before it meets a database.
+struct SearchPlan {
+  std::optional<Xapian::Query> filter;
+  std::vector<std::pair<std::string, internal::FacetSource>> facets;
+  std::vector<std::pair<NumericField, bool>> sort_keys;  // (field, descending)
+  bool relevance_first = false;                          // Sort by relevance, then the keys.
+};
+
+class ProductIndexImpl : public ProductIndex {
+ public:
+  ProductIndexImpl(const IndexOptions& options, Xapian::WritableDatabase db,
+                   std::unique_ptr<CatalogColumns> columns)
+      : columns_(std::move(columns)),
+        build_threads_(options.build_threads > 0
+                           ? options.build_threads
+                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
+        pool_(build_threads_),
+        writer_(std::move(db), columns_.get(), options.max_docs_per_commit),
+        readers_(options.path) {
+    readers_.Fill(std::max(0, options.initial_readers), writer_.generation());
+  }
+
+  ~ProductIndexImpl() override { Close().IgnoreError(); }
+
+  absl::Status Upsert(std::vector<Product> products) override;
+  absl::StatusOr<size_t> Delete(const std::vector<std::string>& ids) override;
+  absl::StatusOr<Product> Patch(std::string_view id, const ProductPatch& patch) override;
+  absl::StatusOr<Product> Get(std::string_view id) const override;
+  absl::StatusOr<SearchResult> Search(const SearchQuery& query) const override;
+
+  IndexStats Stats() const override {
+    return IndexStats{writer_.documents(), writer_.commits(), writer_.generation()};
+  }
+  std::vector<std::string> AttributeNames() const override { return columns_->AttributeNames(); }
+  absl::Status Close() override { return writer_.Close(); }
+
+ private:
+  absl::Status UpsertPipelined(std::vector<Product> products);
+  absl::StatusOr<SearchPlan> Plan(const SearchQuery& query) const;
+  absl::StatusOr<SearchResult> RunSearch(Reader& reader, const SearchQuery& query,
+                                         const SearchPlan& plan) const;
+  // Exact total and facets: a full walk that keeps no hits.
+  void CountExactly(Reader& reader, const Xapian::Query& query, const SearchPlan& plan,
+                    SearchResult* result) const;
+  // The requested page (and the estimated total when no exact one was made).
+  absl::Status FetchHits(Reader& reader, const Xapian::Query& query, bool has_text,
+                         const SearchQuery& request, const SearchPlan& plan,
+                         SearchResult* result) const;
+
+  // Runs fn(Reader&) -> StatusOr<T> on a pooled reader; converts Xapian
+  // errors; reopens and retries what a concurrent commit may have disturbed.
+  template <typename T, typename F>
+  absl::StatusOr<T> WithReader(const char* context, F&& fn) const;
+
+  std::unique_ptr<CatalogColumns> columns_;  // Outlives everything below.
+  const int build_threads_;
+  internal::BuildPool pool_;
+  internal::IndexWriter writer_;
+  mutable ReaderPool readers_;
+};
+
+template <typename T, typename F>
+absl::StatusOr<T> ProductIndexImpl::WithReader(const char* context, F&& fn) const {
+  // Glass readers are not isolated from a writer that commits twice while
+  // they read: usually that raises DatabaseModifiedError, but a block being
+  // rewritten under a read can also yield a wrong answer (measured: about one
+  // missed term per million lookups under back-to-back commits). So a miss,
+  // unreadable data or any Xapian error is retried on a fresh snapshot when
+  // the generation moved during the read.
+  absl::Status status;
+  for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
+    const uint64_t generation = writer_.generation();  // Before (re)opening.
+    std::unique_ptr<Reader> reader;
+    try {
+      reader = readers_.Acquire(generation);
+      absl::StatusOr<T> result = fn(*reader);
+      const bool suspect = !result.ok() &&
+                           (result.status().code() == absl::StatusCode::kNotFound ||
+                            result.status().code() == absl::StatusCode::kDataLoss) &&
+                           writer_.generation() != generation;
+      if (!suspect) {
+        readers_.Release(std::move(reader));
+        return result;
+      }
+      status = result.status();
+      reader->generation = kStaleGeneration;
+      readers_.Release(std::move(reader));
+    } catch (const Xapian::Error& e) {
+      status = internal::XapianErrorToStatus(e, context);
+      const bool modified = std::string(e.get_type()) == "DatabaseModifiedError";
+      if (!modified && writer_.generation() == generation) return status;
+      if (modified && reader != nullptr) {
+        reader->generation = kStaleGeneration;  // Reopens at the next Acquire().
+        readers_.Release(std::move(reader));
+      }  // Otherwise the reader is dropped; a fresh one replaces it.
+    }
+  }
+  return status;
+}
+
+absl::Status ProductIndexImpl::Upsert(std::vector<Product> products) {
+  if (products.size() > kBuildChunk) return UpsertPipelined(std::move(products));
+  std::vector<internal::PreparedDoc> docs;
+  try {
+    internal::DocumentBuilder builder;
+    docs = internal::BuildDocuments(std::move(products), builder);
+  } catch (const Xapian::Error& e) {
+    return internal::XapianErrorToStatus(e, "build documents");
+  }
+  AISLE_ASSIGN_OR_RETURN(auto done, writer_.Upsert(std::move(docs), /*final=*/true));
+  return done.get();
+}
+
+absl::Status ProductIndexImpl::UpsertPipelined(std::vector<Product> products) {
+  // Chunks are built on the pool a few ahead of the writer and handed over in
+  // order. Only the last needs a commit of its own; in between, the writer
+  // commits every max_docs_per_commit documents.
+  const size_t chunks = (products.size() + kBuildChunk - 1) / kBuildChunk;
+  const size_t window = 2 * static_cast<size_t>(build_threads_) + 1;
+  std::deque<std::future<std::vector<internal::PreparedDoc>>> building;
+  std::vector<std::future<absl::Status>> acks;
+  size_t submitted = 0;
+  absl::Status status;
+  for (size_t i = 0; i < chunks && status.ok(); ++i) {
+    for (; submitted < chunks && building.size() < window; ++submitted) {
+      const auto begin = products.begin() + static_cast<ptrdiff_t>(submitted * kBuildChunk);
+      const auto end = products.begin() + static_cast<ptrdiff_t>(std::min(
+                                              products.size(), (submitted + 1) * kBuildChunk));
+      building.push_back(
+          pool_.Submit({std::make_move_iterator(begin), std::make_move_iterator(end)}));
+    }
+    std::vector<internal::PreparedDoc> docs;
+    try {
+      docs = building.front().get();
+    } catch (const Xapian::Error& e) {
+      status = internal::XapianErrorToStatus(e, "build documents");
+    }
+    building.pop_front();
+    if (!status.ok()) break;
+    auto done = writer_.Upsert(std::move(docs), /*final=*/i + 1 == chunks);
+    if (!done.ok()) {
+      status = done.status();
+      break;
+    }
+    acks.push_back(std::move(*done));
+  }
+  if (!status.ok() && !acks.empty()) {
+    // Stopped early: ask for the commit the last chunk would have brought.
+    if (auto flush = writer_.Upsert({}, /*final=*/true); flush.ok())
+      acks.push_back(std::move(*flush));
+  }
+  for (auto& ack : acks) {
+    const absl::Status chunk_status = ack.get();
+    if (status.ok()) status = chunk_status;
+  }
+  return status;
+}
+
+absl::StatusOr<size_t> ProductIndexImpl::Delete(const std::vector<std::string>& ids) {
+  AISLE_ASSIGN_OR_RETURN(auto done, writer_.Delete(ids));
+  return done.get();
+}
+
+absl::StatusOr<Product> ProductIndexImpl::Patch(std::string_view id, const ProductPatch& patch) {
+  AISLE_ASSIGN_OR_RETURN(auto done, writer_.Patch(std::string(id), patch));
+  return done.get();
+}
+
+absl::StatusOr<Product> ProductIndexImpl::Get(std::string_view id) const {
+  return WithReader<Product>("get", [&](Reader& reader) -> absl::StatusOr<Product> {
+    const std::string term = internal::IdTerm(id);
+    Xapian::PostingIterator it = reader.db.postlist_begin(term);
+    if (it != reader.db.postlist_end(term)) {
+      absl::StatusOr<Product> product = proto::ParseProduct(reader.db.get_document(*it).get_data());
+      // Long ids are hashed into the term: make sure it is this one.
+      if (!product.ok() || product->id == id) return product;
+    }
+    return absl::NotFoundError(absl::StrCat("product '", std::string(id), "' not found"));
+  });
+}
+
+absl::StatusOr<SearchPlan> ProductIndexImpl::Plan(const SearchQuery& query) const {
+  SearchPlan plan;
+  if (query.filter) {
+    AISLE_ASSIGN_OR_RETURN(plan.filter, internal::CompileFilter(*query.filter, *columns_));
+  }
+  for (const std::string& name : query.facets) {
+    AISLE_ASSIGN_OR_RETURN(internal::FacetSource source, columns_->ResolveFacet(name));
+    plan.facets.emplace_back(name, source);
+  }
+  for (size_t i = 0; i < query.sort.size(); ++i) {
+    const std::optional<NumericField> column = internal::SortColumn(query.sort[i].field);
+    if (!column) {
+      // Relevance: first means "relevance, then the keys after it"; later, it
+      // is the tie-break the keys before it get anyway.
+      if (i == 0) {
+        plan.relevance_first = true;
+        continue;
+      }
+      break;
+    }
+    plan.sort_keys.emplace_back(*column, query.sort[i].descending);
+  }
+  return plan;
+}
+
+void ProductIndexImpl::CountExactly(Reader& reader, const Xapian::Query& query,
+                                    const SearchPlan& plan, SearchResult* result) const {
+  // A separate walk with no hits to keep: Xapian then only counts (measured
+  // about twice as fast as keeping even 20 hits while checking every match),
+  // and weights do not change which documents match.
+  internal::FacetSpy spy(columns_.get(), plan.facets);  // Outlives the Enquire.
+  Xapian::Enquire enquire(reader.db);
+  enquire.set_query(query);
+  enquire.set_weighting_scheme(Xapian::BoolWeight());
+  if (!plan.facets.empty()) enquire.add_matchspy(&spy);
+  const Xapian::MSet mset = enquire.get_mset(0, 0, reader.db.get_doccount());
+  result->total_hits = mset.get_matches_estimated();
+  result->total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+  spy.Render(result);
+}
+
+absl::Status ProductIndexImpl::FetchHits(Reader& reader, const Xapian::Query& query, bool has_text,
+                                         const SearchQuery& request, const SearchPlan& plan,
+                                         SearchResult* result) const {
+  Xapian::Enquire enquire(reader.db);
+  enquire.set_query(query);
+  // No text: every match weighs the same and docid order is the stable order.
+  if (!has_text) enquire.set_weighting_scheme(Xapian::BoolWeight());
+  enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+  if (!plan.sort_keys.empty()) {
+    auto* keys = new internal::ColumnKeyMaker(columns_.get(), plan.sort_keys);
+    if (plan.relevance_first) {
+      enquire.set_sort_by_relevance_then_key(keys->release(), false);
+    } else {
+      enquire.set_sort_by_key_then_relevance(keys->release(), false);
+    }
+  }
+  // Nothing lies past the document count; clamping also keeps Xapian's
+  // first + maxitems from overflowing.
+  const size_t doccount = reader.db.get_doccount();
+  const Xapian::MSet mset =
+      enquire.get_mset(static_cast<Xapian::doccount>(std::min(request.offset, doccount)),
+                       static_cast<Xapian::doccount>(std::min(request.limit, doccount)));
+  if (!result->total_exact) {
+    result->total_hits = mset.get_matches_estimated();
+    result->total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+  }
+  // No MSet::fetch(): in Xapian 1.4.22 it reads out of bounds when offset > 0,
+  // and it only pays off for remote databases.
+  result->hits.reserve(mset.size());
+  for (auto it = mset.begin(); it != mset.end(); ++it) {
+    AISLE_ASSIGN_OR_RETURN(Product product, proto::ParseProduct(it.get_document().get_data()));
+    result->hits.push_back(Hit{std::move(product), it.get_weight()});
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SearchResult> ProductIndexImpl::RunSearch(Reader& reader, const SearchQuery& query,
+                                                         const SearchPlan& plan) const {
+  const std::optional<Xapian::Query> text = reader.tokenizer.Parse(query.text);
+  Xapian::Query xquery = text ? *text : internal::MatchAllQuery();
+  if (plan.filter) xquery = Xapian::Query(Xapian::Query::OP_FILTER, xquery, *plan.filter);
+  SearchResult result;
+  // Both walks use the same handle, hence the same snapshot.
+  if (!plan.facets.empty() || (query.exact_total && (text || plan.filter))) {
+    CountExactly(reader, xquery, plan, &result);
+  } else if (query.exact_total) {
+    result.total_hits = reader.db.get_doccount();  // Everything matches.
+    result.total_exact = true;
+  }
+  if (query.limit > 0 || !result.total_exact) {
+    AISLE_RETURN_IF_ERROR(FetchHits(reader, xquery, text.has_value(), query, plan, &result));
+  }
+  return result;
+}
+
+absl::StatusOr<SearchResult> ProductIndexImpl::Search(const SearchQuery& query) const {
+  AISLE_ASSIGN_OR_RETURN(const SearchPlan plan, Plan(query));
+  return WithReader<SearchResult>("search",
+                                  [&](Reader& reader) { return RunSearch(reader, query, plan); });
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ProductIndex>> ProductIndex::Open(const IndexOptions& options) {
+  if (options.path.empty()) return InvalidArgumentError("the index path is empty", "path");
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create index directory '", options.path, "': ", ec.message()));
+  }
+  // Glass commits by itself every XAPIAN_FLUSH_THRESHOLD changes (10,000 by
+  // default), read when a WritableDatabase opens. The writer commits once per
+  // batch of at most max_docs_per_commit, so lift Glass's threshold above
+  // that. An operator's own setting wins (overwrite = 0).
+  const size_t threshold = std::max<size_t>(options.max_docs_per_commit * 2, 100000);
+  ::setenv("XAPIAN_FLUSH_THRESHOLD", std::to_string(threshold).c_str(), 0);
+  try {
+    Xapian::WritableDatabase db(options.path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+    auto columns = std::make_unique<CatalogColumns>();
+    columns->RebuildFrom(db);
+    return std::unique_ptr<ProductIndex>(
+        new ProductIndexImpl(options, std::move(db), std::move(columns)));
+  } catch (const Xapian::Error& e) {
+    return internal::XapianErrorToStatus(e, "open '" + options.path + "'");
+  }
+}
+
+}  // namespace aisle::index

@@ -1,0 +1,364 @@
+#include "index/product_index.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/index/catalog_fixture.h"
+
+namespace aisle::index::test {
+namespace {
+
+Product MakeProduct(std::string id, std::string title, std::string description = "") {
+  Product p;
+  p.id = std::move(id);
+  p.title = std::move(title);
+  p.description = std::move(description);
+  return p;
+}
+
+SearchResult Find(const ProductIndex& index, const std::string& text,
+                  std::optional<FilterNode> filter = std::nullopt) {
+  SearchQuery query;
+  query.text = text;
+  query.filter = std::move(filter);
+  return SearchAll(index, query);
+}
+
+class ProductIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    index_ = OpenIndex(path());
+    ASSERT_NE(index_, nullptr);
+  }
+  std::string path() const { return dir_.Sub("index"); }
+  void Reopen() {
+    ASSERT_TRUE(index_->Close().ok());
+    index_.reset();
+    index_ = OpenIndex(path());
+    ASSERT_NE(index_, nullptr);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<ProductIndex> index_;
+};
+
+TEST_F(ProductIndexTest, UpsertThenGetReturnsTheStoredProduct) {
+  const std::vector<Product> products = GenerateCatalog(3);
+  ASSERT_TRUE(index_->Upsert(products).ok());
+  for (const auto& p : products) {
+    auto got = index_->Get(p.id);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(*got, p);
+  }
+  EXPECT_EQ(index_->Stats().documents, 3u);
+}
+
+TEST_F(ProductIndexTest, GetUnknownIdIsNotFound) {
+  EXPECT_EQ(index_->Get("nope").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(index_->Upsert({MakeProduct("a", "Alpha")}).ok());
+  EXPECT_EQ(index_->Get("A").status().code(), absl::StatusCode::kNotFound) << "ids are exact";
+}
+
+TEST_F(ProductIndexTest, UpsertReplacesByIdKeepingOneCopy) {
+  Product p = MakeProduct("x1", "Old lamp");
+  p.brand = "Oldco";
+  p.price = 10;
+  ASSERT_TRUE(index_->Upsert({p, MakeProduct("x2", "Other lamp")}).ok());
+  p.title = "New chair";
+  p.brand = "Newco";
+  p.price = 99;
+  ASSERT_TRUE(index_->Upsert({p}).ok());
+  EXPECT_EQ(index_->Stats().documents, 2u);
+  EXPECT_EQ(index_->Get("x1")->title, "New chair");
+  EXPECT_EQ(HitIds(Find(*index_, "chair")), std::vector<std::string>{"x1"});
+  EXPECT_EQ(HitIds(Find(*index_, "lamp")), std::vector<std::string>{"x2"});
+  EXPECT_EQ(Find(*index_, "", Eq("brand", "oldco")).total_hits, 0u);
+  EXPECT_EQ(Find(*index_, "", Cmp("price", CompareOp::kEq, "10")).total_hits, 0u);
+  EXPECT_EQ(HitIds(Find(*index_, "", Cmp("price", CompareOp::kEq, "99"))),
+            std::vector<std::string>{"x1"});
+  SearchQuery facets;
+  facets.facets = {"brand"};
+  auto result = index_->Search(facets);
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(result->facet_distribution.at("brand").size(), 1u);
+  EXPECT_EQ(result->facet_distribution.at("brand")[0].value, "Newco");
+}
+
+TEST_F(ProductIndexTest, EmptyRequestsSucceedAndChangeNothing) {
+  EXPECT_TRUE(index_->Upsert({}).ok());
+  EXPECT_EQ(*index_->Delete({}), 0u);
+  EXPECT_EQ(index_->Stats().documents, 0u);
+}
+
+TEST_F(ProductIndexTest, DuplicateIdsInOneRequestKeepTheLast) {
+  ASSERT_TRUE(index_->Upsert({MakeProduct("d", "first"), MakeProduct("d", "second")}).ok());
+  EXPECT_EQ(index_->Stats().documents, 1u);
+  EXPECT_EQ(index_->Get("d")->title, "second");
+}
+
+TEST_F(ProductIndexTest, DeleteRemovesAndCountsOnlyExistingIds) {
+  std::vector<Product> products = GenerateCatalog(10);
+  for (auto& p : products) p.brand = "Same";
+  ASSERT_TRUE(index_->Upsert(products).ok());
+  auto deleted = index_->Delete({"sku-1", "sku-2", "missing", "sku-1"});
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(*deleted, 2u);
+  EXPECT_EQ(index_->Stats().documents, 8u);
+  EXPECT_EQ(index_->Get("sku-1").status().code(), absl::StatusCode::kNotFound);
+  const auto all = Find(*index_, "");
+  EXPECT_EQ(all.total_hits, 8u);
+  for (const auto& id : HitIds(all)) EXPECT_TRUE(id != "sku-1" && id != "sku-2");
+  EXPECT_EQ(Find(*index_, "", Cmp("price", CompareOp::kGe, "0")).total_hits, 8u);
+  SearchQuery facets;
+  facets.facets = {"brand"};
+  EXPECT_EQ(index_->Search(facets)->facet_distribution.at("brand")[0].count, 8u);
+  EXPECT_EQ(*index_->Delete({}), 0u);
+}
+
+TEST_F(ProductIndexTest, DeletedIdCanBeUpsertedAgain) {
+  ASSERT_TRUE(index_->Upsert({MakeProduct("r", "Returning robot")}).ok());
+  ASSERT_EQ(*index_->Delete({"r"}), 1u);
+  Product back = MakeProduct("r", "Returning robot");
+  back.price = 5;
+  ASSERT_TRUE(index_->Upsert({back}).ok());
+  EXPECT_EQ(HitIds(Find(*index_, "robot", Cmp("price", CompareOp::kEq, "5"))),
+            std::vector<std::string>{"r"});
+}
+
+TEST_F(ProductIndexTest, PatchChangesFieldsColumnsAndTerms) {
+  Product p = MakeProduct("p", "Blue kettle");
+  p.brand = "Acme";
+  p.price = 30;
+  p.attributes = {{"color", "blue"}};
+  p.tags = {"sale"};
+  ASSERT_TRUE(index_->Upsert({p}).ok());
+  ProductPatch patch;
+  patch.price = 12.5;
+  patch.title = "Steel kettle";
+  patch.attributes = std::map<std::string, std::string>{};
+  patch.tags = std::vector<std::string>{"new"};
+  auto patched = index_->Patch("p", patch);
+  ASSERT_TRUE(patched.ok()) << patched.status();
+  EXPECT_EQ(patched->price, 12.5);
+  EXPECT_EQ(patched->brand, "Acme") << "unset fields keep their value";
+  EXPECT_EQ(*index_->Get("p"), *patched);
+  EXPECT_EQ(Find(*index_, "steel").total_hits, 1u);
+  EXPECT_EQ(Find(*index_, "blue").total_hits, 0u);
+  EXPECT_EQ(Find(*index_, "", Cmp("price", CompareOp::kLt, "20")).total_hits, 1u);
+  EXPECT_EQ(Find(*index_, "", Exists("color")).total_hits, 0u);
+  EXPECT_EQ(Find(*index_, "", Eq("tags", "sale")).total_hits, 0u);
+  SearchQuery facets;
+  facets.facets = {"color", "tags", "price"};
+  auto result = index_->Search(facets);
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->facet_distribution.at("color").empty());
+  ASSERT_EQ(result->facet_distribution.at("tags").size(), 1u);
+  EXPECT_EQ(result->facet_distribution.at("tags")[0].value, "new");
+  EXPECT_EQ(result->facet_stats.at("price").max, 12.5);
+}
+
+TEST_F(ProductIndexTest, PatchUnknownIdIsNotFoundAndEmptyPatchChangesNothing) {
+  ProductPatch patch;
+  patch.price = 1;
+  EXPECT_EQ(index_->Patch("ghost", patch).status().code(), absl::StatusCode::kNotFound);
+  const Product p = GenerateCatalog(1)[0];
+  ASSERT_TRUE(index_->Upsert({p}).ok());
+  auto same = index_->Patch(p.id, ProductPatch());
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(*same, p);
+}
+
+TEST_F(ProductIndexTest, ReopenKeepsDocumentsColumnsFacetsAndFilters) {
+  const std::vector<Product> products = GenerateCatalog(300, 7);
+  ASSERT_TRUE(index_->Upsert(products).ok());
+  ASSERT_EQ(*index_->Delete({"sku-5"}), 1u);
+  ProductPatch patch;
+  patch.price = 1234;
+  ASSERT_TRUE(index_->Patch("sku-6", patch).ok());
+
+  SearchQuery query;
+  query.text = "phone";
+  query.filter = Or({Cmp("price", CompareOp::kGt, "100"), Eq("color", "red")});
+  query.facets = {"brand", "category", "categories.lvl1", "color", "tags", "price"};
+  query.sort = {SortSpec{SortField::kPopularity, true}};
+  query.limit = 1000;
+  auto before = index_->Search(query);
+  ASSERT_TRUE(before.ok());
+  const auto names_before = index_->AttributeNames();
+  ASSERT_GT(before->total_hits, 5u);
+
+  Reopen();
+  EXPECT_EQ(index_->Stats().documents, 299u);
+  EXPECT_EQ(index_->Get("sku-6")->price, 1234);
+  EXPECT_EQ(index_->Get("sku-5").status().code(), absl::StatusCode::kNotFound);
+  auto after = index_->Search(query);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(HitIds(*after), HitIds(*before));
+  EXPECT_EQ(after->total_hits, before->total_hits);
+  EXPECT_EQ(after->facet_stats.at("price").max, before->facet_stats.at("price").max);
+  for (const auto& [facet, values] : before->facet_distribution) {
+    const auto& again = after->facet_distribution.at(facet);
+    ASSERT_EQ(again.size(), values.size()) << facet;
+    for (size_t i = 0; i < values.size(); ++i) {
+      EXPECT_EQ(again[i].count, values[i].count) << facet;
+      EXPECT_EQ(AsciiLower(again[i].value), AsciiLower(values[i].value)) << facet;
+    }
+  }
+  EXPECT_EQ(index_->AttributeNames(), names_before);
+  EXPECT_EQ(HitIds(Find(*index_, "", Cmp("price", CompareOp::kEq, "1234"))),
+            std::vector<std::string>{"sku-6"});
+  // And it keeps accepting writes.
+  ASSERT_TRUE(index_->Upsert({MakeProduct("later", "Later lamp")}).ok());
+  EXPECT_EQ(index_->Stats().documents, 300u);
+}
+
+TEST_F(ProductIndexTest, TitleMatchOutranksDescriptionMatch) {
+  // The description-only product goes in first, so docid order alone would
+  // put it first.
+  ASSERT_TRUE(index_
+                  ->Upsert({MakeProduct("desc", "Garden hose", "A zebra pattern garden hose"),
+                            MakeProduct("title", "Zebra lamp", "A lamp for the garden"),
+                            MakeProduct("neither", "Garden chair", "Nothing else")})
+                  .ok());
+  const auto result = Find(*index_, "zebra");
+  ASSERT_EQ(HitIds(result), (std::vector<std::string>{"title", "desc"}));
+  EXPECT_GT(result.hits[0].score, result.hits[1].score);
+  EXPECT_GT(result.hits[1].score, 0);
+}
+
+TEST_F(ProductIndexTest, BrandAndCategoryMatchesOutrankDescriptionMatches) {
+  Product by_brand = MakeProduct("brand", "Thing one");
+  by_brand.brand = "Nimbus";
+  Product by_category = MakeProduct("category", "Thing two");
+  by_category.categories = {"Nimbus"};
+  ASSERT_TRUE(
+      index_->Upsert({MakeProduct("desc", "Thing three", "nimbus"), by_category, by_brand}).ok());
+  EXPECT_EQ(HitIds(Find(*index_, "nimbus")),
+            (std::vector<std::string>{"brand", "category", "desc"}));
+}
+
+TEST_F(ProductIndexTest, StemmingMatchesInflections) {
+  ASSERT_TRUE(index_
+                  ->Upsert({MakeProduct("phone", "Phone stand"), MakeProduct("run", "Run tracker"),
+                            MakeProduct("other", "Table")})
+                  .ok());
+  EXPECT_EQ(HitIds(Find(*index_, "phones")), std::vector<std::string>{"phone"});
+  EXPECT_EQ(HitIds(Find(*index_, "Phones")), std::vector<std::string>{"phone"});
+  EXPECT_EQ(HitIds(Find(*index_, "running")), std::vector<std::string>{"run"});
+  EXPECT_EQ(HitIds(Find(*index_, "RUNS")), std::vector<std::string>{"run"});
+}
+
+TEST_F(ProductIndexTest, EveryWordMustMatchAndSyntaxIsPlainText) {
+  ASSERT_TRUE(index_
+                  ->Upsert({MakeProduct("sp", "Salt and pepper grinder"),
+                            MakeProduct("s", "Salt block"), MakeProduct("p", "Pepper spray")})
+                  .ok());
+  EXPECT_EQ(HitIds(Find(*index_, "salt pepper")), std::vector<std::string>{"sp"});
+  EXPECT_EQ(HitIds(Find(*index_, "salt AND pepper")), std::vector<std::string>{"sp"});
+  EXPECT_EQ(HitIds(Find(*index_, "\"salt\" -pepper")), std::vector<std::string>{"sp"});
+  EXPECT_EQ(HitIds(Find(*index_, "salt OR spray")), std::vector<std::string>{});
+  EXPECT_EQ(HitIds(Find(*index_, "pepper*")).size(), 2u);
+  EXPECT_EQ(Find(*index_, "...").total_hits, 3u) << "no words: everything";
+}
+
+TEST_F(ProductIndexTest, LongIdsAndValuesWork) {
+  Product p = MakeProduct(std::string(256, 'i'), "Long one");
+  p.brand = std::string(300, 'B') + "x";
+  p.attributes = {{"note", std::string(500, 'n')}};
+  Product q = MakeProduct(std::string(255, 'i') + "j", "Long two");
+  q.brand = std::string(300, 'B') + "y";
+  ASSERT_TRUE(index_->Upsert({p, q}).ok());
+  EXPECT_EQ(index_->Get(p.id)->title, "Long one");
+  EXPECT_EQ(index_->Get(q.id)->title, "Long two");
+  EXPECT_EQ(HitIds(Find(*index_, "", Eq("brand", std::string(300, 'b') + "X"))),
+            std::vector<std::string>{p.id});
+  EXPECT_EQ(HitIds(Find(*index_, "", Eq("note", std::string(500, 'N')))),
+            std::vector<std::string>{p.id});
+  EXPECT_EQ(*index_->Delete({p.id}), 1u);
+  EXPECT_EQ(index_->Get(q.id)->title, "Long two");
+}
+
+TEST_F(ProductIndexTest, BigUpsertIsPipelinedAndComplete) {
+  const std::vector<Product> products = GenerateCatalog(2500, 3);
+  ASSERT_TRUE(index_->Upsert(products).ok());
+  EXPECT_EQ(index_->Stats().documents, 2500u);
+  EXPECT_EQ(index_->Get("sku-2499")->title, products.back().title);
+  EXPECT_EQ(Find(*index_, "").total_hits, 2500u);
+}
+
+TEST(ProductIndexCommits, SmallMaxDocsPerCommitSplitsCommits) {
+  testing::TempDir dir;
+  auto index = OpenIndex(dir.Sub("index"), /*max_docs_per_commit=*/100);
+  ASSERT_NE(index, nullptr);
+  const uint64_t before = index->Stats().commits;
+  ASSERT_TRUE(index->Upsert(GenerateCatalog(2500)).ok());
+  EXPECT_GE(index->Stats().commits - before, 3u) << "chunks of 1000 > 100: one commit each";
+  EXPECT_EQ(index->Stats().documents, 2500u);
+}
+
+TEST_F(ProductIndexTest, StatsCountCommitsAndGenerations) {
+  const IndexStats start = index_->Stats();
+  ASSERT_TRUE(index_->Upsert({MakeProduct("a", "A")}).ok());
+  ASSERT_TRUE(index_->Upsert({MakeProduct("b", "B")}).ok());
+  const IndexStats end = index_->Stats();
+  EXPECT_EQ(end.commits - start.commits, 2u);
+  EXPECT_EQ(end.generation - start.generation, 2u);
+  EXPECT_EQ(end.documents, 2u);
+}
+
+TEST_F(ProductIndexTest, AttributeNamesListsDisplayNamesOnce) {
+  Product a = MakeProduct("a", "A");
+  a.attributes = {{"Color", "red"}, {"size", "M"}};
+  Product b = MakeProduct("b", "B");
+  b.attributes = {{"color", "blue"}};
+  ASSERT_TRUE(index_->Upsert({a, b}).ok());
+  EXPECT_EQ(index_->AttributeNames(), (std::vector<std::string>{"Color", "size"}));
+  EXPECT_EQ(Find(*index_, "", Eq("attributes.COLOR", "Blue")).total_hits, 1u);
+}
+
+TEST_F(ProductIndexTest, ClosedIndexRejectsWritesButStillReads) {
+  ASSERT_TRUE(index_->Upsert({MakeProduct("a", "Apple")}).ok());
+  ASSERT_TRUE(index_->Close().ok());
+  EXPECT_TRUE(index_->Close().ok()) << "idempotent";
+  EXPECT_EQ(index_->Upsert({MakeProduct("b", "Banana")}).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(index_->Upsert(GenerateCatalog(1500)).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(index_->Delete({"a"}).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(index_->Patch("a", ProductPatch()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(index_->Get("a")->title, "Apple");
+  EXPECT_EQ(Find(*index_, "apple").total_hits, 1u);
+}
+
+TEST_F(ProductIndexTest, SecondWriterOnTheSamePathIsRefused) {
+  IndexOptions options;
+  options.path = path();
+  auto second = ProductIndex::Open(options);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition) << second.status();
+}
+
+TEST(ProductIndexOpen, RejectsAnEmptyPathAndAFile) {
+  IndexOptions options;
+  auto index = ProductIndex::Open(options);
+  EXPECT_EQ(index.status().code(), absl::StatusCode::kInvalidArgument);
+  testing::TempDir dir;
+  options.path = dir.Sub("file");
+  std::ofstream(options.path) << "not a database";
+  index = ProductIndex::Open(options);
+  EXPECT_FALSE(index.ok());
+}
+
+TEST(ProductIndexOpen, CreatesMissingParentDirectories) {
+  testing::TempDir dir;
+  auto index = OpenIndex(dir.Sub("a/b/c"));
+  ASSERT_NE(index, nullptr);
+  EXPECT_EQ(index->Stats().documents, 0u);
+  auto result = index->Search(SearchQuery());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->total_hits, 0u);
+}
+
+}  // namespace
+}  // namespace aisle::index::test
