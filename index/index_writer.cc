@@ -242,7 +242,10 @@ IndexWriter::Ack IndexWriter::ApplyPatch(PatchJob& job) {
 void IndexWriter::Commit(Batch* batch) {
   absl::Status status;
   try {
-    db_.commit();
+    {
+      std::unique_lock<std::shared_mutex> gate(commit_gate_);
+      db_.commit();
+    }
     for (Xapian::docid did : batch->deleted) columns_->MarkDeleted(did);
     documents_.store(db_.get_doccount(), std::memory_order_relaxed);
     commits_.fetch_add(1, std::memory_order_relaxed);

@@ -38,6 +38,8 @@
 #include <variant>
 #include <vector>
 
+#include <shared_mutex>
+
 #include "base/product.h"
 #include "base/status.h"
 #include "index/catalog_columns_internal.h"
@@ -64,6 +66,14 @@ class IndexWriter {
   // Bumped (release) after every successful commit.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+
+  // Holds back commits while the returned lock lives. A reader that keeps
+  // being invalidated by back-to-back commits (Glass reuses the blocks of a
+  // revision two commits old) takes this for its last attempt, so every read
+  // finishes however busy the writer is. Hold it for one read only.
+  std::shared_lock<std::shared_mutex> HoldCommits() const {
+    return std::shared_lock<std::shared_mutex>(commit_gate_);
+  }
   uint64_t documents() const { return documents_.load(std::memory_order_relaxed); }
 
  private:
@@ -117,6 +127,7 @@ class IndexWriter {
   std::once_flag close_once_;
   absl::Status close_status_;
 
+  mutable std::shared_mutex commit_gate_;  // Exclusive during db_.commit().
   std::atomic<uint64_t> generation_{0};
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> documents_{0};

@@ -28,7 +28,7 @@ using internal::NumericField;
 // that the writer starts on a bulk request while the rest is being built.
 constexpr size_t kBuildChunk = 1000;
 // Reads disturbed by a concurrent commit reopen and try again (see WithReader).
-constexpr int kReadAttempts = 3;
+constexpr int kReadAttempts = 4;  // The last runs with commits held back.
 constexpr uint64_t kStaleGeneration = std::numeric_limits<uint64_t>::max();
 
 // One Xapian::Database (not thread-safe) and what a search needs beside it.
@@ -155,6 +155,8 @@ absl::StatusOr<T> ProductIndexImpl::WithReader(const char* context, F&& fn) cons
   // the generation moved during the read.
   absl::Status status;
   for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
+    std::shared_lock<std::shared_mutex> no_commits;
+    if (attempt + 1 == kReadAttempts) no_commits = writer_.HoldCommits();
     const uint64_t generation = writer_.generation();  // Before (re)opening.
     std::unique_ptr<Reader> reader;
     try {

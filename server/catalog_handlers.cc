@@ -90,13 +90,22 @@ Response CatalogHandlers::IngestProducts(Request& request) const {
     if (!n.ok()) return FromStatus(n.status());
     deleted = *n;
   }
+  // Nothing applied and something rejected: the request as a whole failed,
+  // and says so in the usual error shape besides the per-document reasons.
+  const bool all_rejected = upserted == 0 && deleted == 0 && !parsed->rejected.empty();
   JsonWriter out;
-  out.BeginObject().Key("indexed").Uint(upserted).Key("deleted").Uint(deleted);
+  out.BeginObject();
+  if (all_rejected) {
+    out.Key("error").BeginObject().Key("code").String("all_documents_rejected");
+    out.Key("message").String(absl::StrCat("all ", parsed->rejected.size(),
+                                           " documents were rejected; first: ",
+                                           parsed->rejected.front().reason));
+    out.EndObject();
+  }
+  out.Key("indexed").Uint(upserted).Key("deleted").Uint(deleted);
   out.Key("rejectedCount").Uint(parsed->rejected.size());
   WriteRejections(parsed->rejected, &out);
   out.EndObject();
-  // Nothing applied and something rejected: the request as a whole failed.
-  const bool all_rejected = upserted == 0 && deleted == 0 && !parsed->rejected.empty();
   return Json(all_rejected ? 422 : 200, out.Take());
 }
 
@@ -116,7 +125,9 @@ Response CatalogHandlers::DeleteProducts(Request& request) const {
     }
     ids.emplace_back(id);
   }
-  if (!doc.at_end()) return FromStatus(InvalidArgumentError("trailing content", "body"));
+  if (const char* at; doc.current_location().get(at) == simdjson::SUCCESS) {
+    return FromStatus(InvalidArgumentError("trailing content after the array", "body"));
+  }
   auto deleted = index_->Delete(ids);
   if (!deleted.ok()) return FromStatus(deleted.status());
   JsonWriter out;

@@ -1,5 +1,7 @@
 #include "server/errors.h"
 
+#include <cctype>
+
 #include "absl/strings/cord.h"
 #include "server/json_writer.h"
 
@@ -104,14 +106,41 @@ std::string_view GenericErrorCode(absl::StatusCode code) {
   }
 }
 
+namespace {
+
+// "hitsPerPage" -> "invalid_hits_per_page": an invalid argument that names its
+// field gets a code a client can switch on (DESIGN.md: "invalid_filter").
+std::string InvalidFieldCode(std::string_view field) {
+  std::string code = "invalid_";
+  for (char c : field) {
+    if (std::isupper(static_cast<unsigned char>(c))) {
+      code += '_';
+      code += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (std::isalnum(static_cast<unsigned char>(c))) {
+      code += c;
+    } else {
+      code += '_';
+    }
+  }
+  return code;
+}
+
+}  // namespace
+
 Response FromStatus(const absl::Status& status) {
   if (status.ok()) {
     return ErrorResponse(500, "internal", "an error was expected but none was reported");
   }
-  const std::optional<std::string> specific = ErrorCode(status);
-  const std::string code = specific ? *specific : std::string(GenericErrorCode(status.code()));
-  const std::string message(status.message());
   const std::optional<std::string> field = ErrorField(status);
+  std::string code;
+  if (std::optional<std::string> specific = ErrorCode(status)) {
+    code = *specific;
+  } else if (field && status.code() == absl::StatusCode::kInvalidArgument) {
+    code = InvalidFieldCode(*field);
+  } else {
+    code = std::string(GenericErrorCode(status.code()));
+  }
+  const std::string message(status.message());
   return ErrorResponse(HttpStatusFor(status.code()), code, message, field ? *field : "",
                        ErrorPosition(status));
 }

@@ -74,8 +74,8 @@ absl::StatusOr<BatchOutcome> PushBatch(HttpClient* client, const std::string& bo
     if (!doc["rejected"].get_array().get(rejected)) {
       for (auto item : rejected) {
         std::string_view id, reason;
-        (void)item["id"].get_string().get(id);
-        (void)item["reason"].get_string().get(reason);
+        if (item["id"].get_string().get(id) != simdjson::SUCCESS) id = "?";
+        if (item["reason"].get_string().get(reason) != simdjson::SUCCESS) reason = "?";
         outcome.rejected.push_back(absl::StrCat(std::string(id), ": ", std::string(reason)));
       }
     }

@@ -5,6 +5,7 @@
 #define AISLE_SERVER_JSON_READ_H_
 
 #include <cstdint>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,7 +54,7 @@ absl::Status ForEachField(std::string_view body, size_t max_depth, Visit&& visit
   for (auto field_result : object) {
     simdjson::ondemand::field field;
     std::string_view key;
-    if (auto error = field_result.get(field)) {
+    if (auto error = std::move(field_result).get(field)) {
       return BodyError(simdjson::error_message(error), body, nullptr);
     }
     if (auto error = field.unescaped_key().get(key)) {
@@ -61,7 +62,11 @@ absl::Status ForEachField(std::string_view body, size_t max_depth, Visit&& visit
     }
     AISLE_RETURN_IF_ERROR(visit(key, field.value()));
   }
-  if (!doc.at_end()) return BodyError("trailing content after the JSON object", body, nullptr);
+  // simdjson 3.0.1 has no document::at_end(): a readable location after the
+  // object means there is more content.
+  if (const char* at; doc.current_location().get(at) == simdjson::SUCCESS) {
+    return BodyError("trailing content after the JSON object", body, at);
+  }
   return absl::OkStatus();
 }
 

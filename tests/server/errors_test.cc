@@ -70,8 +70,16 @@ TEST(FromStatus, MapsEveryCodeToItsHttpStatus) {
 TEST(FromStatus, UsesFieldAndPositionFromBaseStatus) {
   Response r = FromStatus(InvalidArgumentError("unexpected token", "filter", 12));
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(r.body, R"({"error":{"code":"invalid_argument","message":"unexpected token",)"
+  EXPECT_EQ(r.body, R"({"error":{"code":"invalid_filter","message":"unexpected token",)"
                     R"("field":"filter","position":12}})");
+}
+
+TEST(FromStatus, DerivesInvalidFieldCodeFromCamelCaseField) {
+  EXPECT_EQ(FromStatus(InvalidArgumentError("m", "hitsPerPage")).body,
+            R"({"error":{"code":"invalid_hits_per_page","message":"m","field":"hitsPerPage"}})");
+  // Only invalid arguments: a field on another code keeps the generic code.
+  absl::Status not_found = absl::NotFoundError("m");
+  EXPECT_EQ(FromStatus(not_found).body, R"({"error":{"code":"not_found","message":"m"}})");
 }
 
 TEST(FromStatus, PrefersTheAttachedErrorCode) {

@@ -1,0 +1,184 @@
+// The `aisle` binary as a user runs it: started, fed, killed with SIGKILL
+// right after acknowledged writes, restarted; nothing acknowledged is lost.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fcntl.h>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "tests/server/app_fixture.h"
+
+namespace aisle::server {
+namespace {
+
+uint16_t FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// One `aisle serve` child process.
+class AisleProcess {
+ public:
+  AisleProcess(std::string data_dir, std::string log_path)
+      : data_dir_(std::move(data_dir)), log_path_(std::move(log_path)) {}
+  ~AisleProcess() {
+    if (pid_ > 0) Signal(SIGKILL);
+  }
+
+  void Start(std::vector<std::string> extra = {}) {
+    port_ = FreePort();
+    std::vector<std::string> args = {testing::BuiltBinary("aisle"), "serve", "--data", data_dir_,
+                                     "--port", std::to_string(port_), "--threads", "2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = ::fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(log, 1);
+      ::dup2(log, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    HttpClientOptions options;
+    options.port = port_;
+    options.timeout = std::chrono::milliseconds(5000);
+    client_ = HttpClient::Create(options);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = client_->Send("GET", "/health");
+      if (r.ok() && r->status == 200) return;
+      int status;
+      ASSERT_EQ(::waitpid(pid_, &status, WNOHANG), 0) << "aisle exited early; see " << log_path_;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL() << "aisle did not become healthy; see " << log_path_;
+  }
+
+  // Sends `sig` and reaps the process; returns its wait status.
+  int Signal(int sig) {
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+  HttpClient* client() { return client_.get(); }
+  uint16_t port() const { return port_; }
+  std::unique_ptr<HttpClient> NewClient() const {
+    HttpClientOptions options;
+    options.port = port_;
+    return HttpClient::Create(options);
+  }
+
+ private:
+  std::string data_dir_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  std::unique_ptr<HttpClient> client_;
+};
+
+std::string Batch(int batch, int size) {
+  std::string body = "[";
+  for (int i = 0; i < size; ++i) {
+    absl::StrAppend(&body, i ? "," : "", R"({"id":"k)", batch, "-", i,
+                    R"(","title":"Durable Lantern )", batch, R"(","price":)", i + 1, "}");
+  }
+  return body + "]";
+}
+
+TEST(AisleProcess, KillNineRightAfterAcknowledgedIngestLosesNothing) {
+  testing::TempDir dir;
+  AisleProcess aisle(dir.Sub("data"), dir.Sub("aisle.log"));
+  ASSERT_NO_FATAL_FAILURE(aisle.Start());
+
+  // Two writers stream batches; the process is killed while they run.
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<int>> acked(2);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 2; ++w) {
+    writers.emplace_back([&, w] {
+      auto client = aisle.NewClient();
+      for (int b = w; !stop; b += 2) {
+        auto r = client->Send("POST", "/v1/products", Batch(b, 50));
+        if (!r.ok() || r->status != 200) break;
+        acked[w].push_back(b);
+      }
+    });
+  }
+  while (acked[0].size() + acked[1].size() < 20) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const int status = aisle.Signal(SIGKILL);
+  stop = true;
+  for (auto& t : writers) t.join();
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  ASSERT_NO_FATAL_FAILURE(aisle.Start());
+  size_t checked = 0;
+  for (const auto& batches : acked) {
+    for (int b : batches) {
+      for (int i : {0, 49}) {
+        auto r = aisle.client()->Send("GET", absl::StrCat("/v1/products/k", b, "-", i));
+        ASSERT_TRUE(r.ok());
+        EXPECT_EQ(r->status, 200) << "acknowledged product k" << b << "-" << i << " is missing";
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GE(checked, 40u);
+  auto r = aisle.client()->Send("POST", "/v1/search", R"({"q":"durable lantern","hitsPerPage":1})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_GE(JsonBody(r->body).Uint("/totalHits"), (acked[0].size() + acked[1].size()) * 50);
+  aisle.Signal(SIGTERM);
+}
+
+TEST(AisleProcess, SigtermDrainsAndRestartKeepsTheData) {
+  testing::TempDir dir;
+  AisleProcess aisle(dir.Sub("data"), dir.Sub("aisle.log"));
+  ASSERT_NO_FATAL_FAILURE(aisle.Start({"--demo", "3000"}));
+  auto r = aisle.client()->Send("GET", "/v1/search?q=tea&facets=brand,categories.lvl0&limit=5");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200) << r->body;
+  JsonBody before(r->body);
+  const uint64_t hits = before.Uint("/estimatedTotalHits");
+  ASSERT_GT(hits, 0u) << r->body;
+  ASSERT_TRUE(aisle.client()->Send("PATCH", "/v1/products/p0000007", R"({"title":"Renamed Item"})")
+                  .ok());
+
+  const int status = aisle.Signal(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+
+  ASSERT_NO_FATAL_FAILURE(aisle.Start({"--demo", "3000"}));  // Not reloaded: index not empty.
+  JsonBody stats(aisle.client()->Send("GET", "/v1/stats")->body);
+  EXPECT_EQ(stats.Uint("/numberOfDocuments"), 3000u);
+  JsonBody after(aisle.client()->Send("GET", "/v1/search?q=tea&facets=brand&limit=5")->body);
+  EXPECT_EQ(after.Uint("/estimatedTotalHits"), hits);
+  JsonBody renamed(aisle.client()->Send("GET", "/v1/products/p0000007")->body);
+  EXPECT_EQ(renamed.String("/title"), "Renamed Item");
+  aisle.Signal(SIGTERM);
+}
+
+}  // namespace
+}  // namespace aisle::server

@@ -1,0 +1,116 @@
+// An in-process aisle: a real index in a temp dir, the real router and
+// handlers, the real HTTP server on a loopback port, and a client.
+#ifndef AISLE_TESTS_SERVER_APP_FIXTURE_H_
+#define AISLE_TESTS_SERVER_APP_FIXTURE_H_
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <memory>
+#include <string>
+
+#include "index/product_index.h"
+#include "ranking/searcher.h"
+#include "server/catalog_handlers.h"
+#include "server/http_client.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/ops_handlers.h"
+#include "server/router.h"
+#include "tests/testing/test_util.h"
+
+namespace aisle::server {
+
+class AppFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    index::IndexOptions options;
+    options.path = dir_.Sub("index");
+    auto index = index::ProductIndex::Open(options);
+    ASSERT_TRUE(index.ok()) << index.status();
+    index_ = std::move(*index);
+    searcher_ = std::make_unique<ranking::Searcher>(index_.get());
+    router_ = std::make_unique<Router>(&metrics_);
+    CatalogHandlersOptions handler_options;
+    handler_options.max_ingest_body_bytes = 4 << 20;
+    catalog_ = std::make_unique<CatalogHandlers>(index_.get(), searcher_.get(), handler_options);
+    catalog_->Register(router_.get());
+    RegisterOpsHandlers(index_.get(), &metrics_, router_.get());
+    HttpServerOptions http;
+    http.port = 0;
+    http.io_threads = 2;
+    auto server = HttpServer::Start(http, router_.get());
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    client_ = NewClient();
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (index_) {
+      EXPECT_TRUE(index_->Close().ok());
+    }
+  }
+
+  std::unique_ptr<HttpClient> NewClient() const {
+    HttpClientOptions options;
+    options.port = server_->port();
+    return HttpClient::Create(options);
+  }
+
+  ClientResponse Call(std::string_view method, std::string_view target, std::string_view body = {},
+                      std::string_view type = "application/json") {
+    auto response = client_->Send(method, target, body, type);
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? *response : ClientResponse{};
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<index::ProductIndex> index_;
+  std::unique_ptr<ranking::Searcher> searcher_;
+  Metrics metrics_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<CatalogHandlers> catalog_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+// A parsed JSON response body, kept alive with its parser.
+class JsonBody {
+ public:
+  explicit JsonBody(const std::string& text) : padded_(text) {
+    error_ = parser_.parse(padded_).get(root_);
+  }
+  bool ok() const { return error_ == simdjson::SUCCESS; }
+  simdjson::dom::element root() const { return root_; }
+  simdjson::dom::element operator[](const char* pointer) const {
+    simdjson::dom::element e;
+    if (root_.at_pointer(pointer).get(e)) return simdjson::dom::element();
+    return e;
+  }
+  uint64_t Uint(const char* pointer) const {
+    uint64_t v = UINT64_MAX;
+    if (root_.at_pointer(pointer).get_uint64().get(v) != simdjson::SUCCESS) v = UINT64_MAX;
+    return v;
+  }
+  std::string String(const char* pointer) const {
+    std::string_view v;
+    if (root_.at_pointer(pointer).get_string().get(v)) return "<missing>";
+    return std::string(v);
+  }
+  size_t Size(const char* pointer) const {
+    simdjson::dom::array a;
+    if (root_.at_pointer(pointer).get_array().get(a)) return SIZE_MAX;
+    return a.size();
+  }
+
+ private:
+  simdjson::padded_string padded_;
+  simdjson::dom::parser parser_;
+  simdjson::dom::element root_;
+  simdjson::error_code error_;
+};
+
+}  // namespace aisle::server
+
+#endif  // AISLE_TESTS_SERVER_APP_FIXTURE_H_
