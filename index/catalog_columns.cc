@@ -47,7 +47,17 @@ std::string Dictionary::Display(uint32_t ordinal) const {
 
 void CatalogColumns::Apply(uint32_t docid, const ColumnRow& row) {
   const bool replaced = IsLive(docid);
+  // A catalog write sets the base price and resets the live price to it; the
+  // pricing engine recomputes a dynamic price from there.
   price_.Set(docid, row.price);
+  base_price_.Set(docid, row.price);
+  cost_.Set(docid, row.cost);
+  if (!replaced) {
+    // Allocate the signal columns' chunks here, on the writer thread, so
+    // SetSignals never allocates; stock and demand survive a re-ingest.
+    stock_.Set(docid, kStockUnknown);
+    demand_.Set(docid, 0);
+  }
   rating_.Set(docid, row.rating);
   popularity_.Set(docid, row.popularity);
   created_at_.Set(docid, row.created_at);
@@ -137,10 +147,24 @@ void CatalogColumns::ApplyTags(uint32_t docid, const std::vector<std::string>& t
   tag_refs_.Set(docid, (offset << kTagCountBits) | ordinals.size());
 }
 
+bool CatalogColumns::SetSignals(uint32_t docid, const SignalValues& values) {
+  if (!IsLive(docid)) return false;
+  if (values.base_price) {
+    base_price_.SetExisting(docid, *values.base_price);
+    if (!values.price) price_.SetExisting(docid, *values.base_price);
+  }
+  if (values.price) price_.SetExisting(docid, *values.price);
+  if (values.stock) stock_.SetExisting(docid, *values.stock);
+  if (values.popularity) popularity_.SetExisting(docid, *values.popularity);
+  if (values.cost) cost_.SetExisting(docid, *values.cost);
+  if (values.demand) demand_.SetExisting(docid, *values.demand);
+  return true;
+}
+
 size_t CatalogColumns::RebuildFrom(const Xapian::Database& db) {
-  constexpr std::array<Xapian::valueno, 4> kNumericSlots = {kPriceSlot, kRatingSlot,
-                                                            kPopularitySlot, kCreatedAtSlot};
-  std::array<Xapian::ValueIterator, 4> numbers;
+  constexpr std::array<Xapian::valueno, 5> kNumericSlots = {
+      kPriceSlot, kRatingSlot, kPopularitySlot, kCreatedAtSlot, kCostSlot};
+  std::array<Xapian::ValueIterator, 5> numbers;
   for (size_t i = 0; i < numbers.size(); ++i) numbers[i] = db.valuestream_begin(kNumericSlots[i]);
   const Xapian::ValueIterator end;
   size_t loaded = 0;
@@ -148,7 +172,7 @@ size_t CatalogColumns::RebuildFrom(const Xapian::Database& db) {
     const Xapian::docid docid = it.get_docid();
     ColumnRow row;
     if (!DecodeFacetRow(*it, &row)) row = ColumnRow();  // Unreadable: numbers only.
-    std::array<double, 4> values{};
+    std::array<double, 5> values{};
     for (size_t i = 0; i < numbers.size(); ++i) {
       if (numbers[i] == end) continue;
       numbers[i].skip_to(docid);
@@ -160,6 +184,7 @@ size_t CatalogColumns::RebuildFrom(const Xapian::Database& db) {
     row.rating = values[1];
     row.popularity = values[2];
     row.created_at = static_cast<int64_t>(values[3]);
+    row.cost = values[4];
     Apply(docid, row);
     ++loaded;
   }
@@ -172,6 +197,10 @@ const ChunkedArray<double>& CatalogColumns::double_column(NumericField field) co
       return rating_;
     case NumericField::kPopularity:
       return popularity_;
+    case NumericField::kBasePrice:
+      return base_price_;
+    case NumericField::kCost:
+      return cost_;
     default:
       return price_;
   }
@@ -247,8 +276,8 @@ size_t CatalogColumns::ColumnBytes() const {
 }
 
 NumericReader::NumericReader(const CatalogColumns& columns, NumericField field)
-    : is_int_(field == NumericField::kCreatedAt),
+    : is_int_(IsInt(field)),
       doubles_(&columns.double_column(field)),
-      ints_(&columns.created_at()) {}
+      ints_(&columns.int_column(field)) {}
 
 }  // namespace aisle::index::internal

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -28,7 +29,22 @@
 
 namespace aisle::index::internal {
 
-enum class NumericField { kPrice, kRating, kPopularity, kCreatedAt };
+// kPrice is the live price shoppers pay (filters, facets, sorts, hits);
+// kBasePrice the catalog/base price; kStock the available units
+// (kStockUnknown when no inventory was ever reported: in stock).
+enum class NumericField { kPrice, kRating, kPopularity, kCreatedAt, kStock, kBasePrice, kCost };
+
+inline constexpr int64_t kStockUnknown = INT64_MAX;
+
+// Live signals of one document, written in place without touching Xapian.
+struct SignalValues {
+  std::optional<double> price;       // Live (dynamic) price.
+  std::optional<double> base_price;  // Also resets the live price when `price` is absent.
+  std::optional<int64_t> stock;
+  std::optional<double> popularity;
+  std::optional<double> cost;
+  std::optional<double> demand;      // Normalised demand score, >= 0.
+};
 
 struct AttributeColumn {
   std::string display_name;  // First occurrence's casing.
@@ -63,7 +79,15 @@ class CatalogColumns {
   // May throw Xapian::Error. Returns the number of documents loaded.
   size_t RebuildFrom(const Xapian::Database& db);
 
+  // Any thread: writes the given signals of a live document. False when the
+  // document is not live. Visible to the next query that reads the column.
+  bool SetSignals(uint32_t docid, const SignalValues& values);
+
   bool IsLive(uint32_t docid) const { return live_.Get(docid) != 0; }
+  const ChunkedArray<int64_t>& int_column(NumericField field) const {
+    return field == NumericField::kStock ? stock_ : created_at_;
+  }
+  const ChunkedArray<double>& demand() const { return demand_; }
   const ChunkedArray<uint8_t>& live() const { return live_; }
   const ChunkedArray<double>& double_column(NumericField field) const;
   const ChunkedArray<int64_t>& created_at() const { return created_at_; }
@@ -101,6 +125,10 @@ class CatalogColumns {
   ChunkedArray<double> rating_;
   ChunkedArray<double> popularity_;
   ChunkedArray<int64_t> created_at_;
+  ChunkedArray<double> base_price_;
+  ChunkedArray<double> cost_;
+  ChunkedArray<int64_t> stock_;   // Kept across catalog re-ingest (inventory owns it).
+  ChunkedArray<double> demand_;   // Kept across catalog re-ingest.
 
   Dictionary brands_;
   ChunkedArray<uint32_t> brand_ordinals_;
@@ -125,6 +153,9 @@ class NumericReader {
   NumericReader(const CatalogColumns& columns, NumericField field);
   double Get(uint32_t docid) {
     return is_int_ ? static_cast<double>(ints_.Get(docid)) : doubles_.Get(docid);
+  }
+  static bool IsInt(NumericField field) {
+    return field == NumericField::kCreatedAt || field == NumericField::kStock;
   }
 
  private:

@@ -64,6 +64,16 @@ class ChunkedArray {
     MutableChunk(i)[i & kChunkMask].store(value, std::memory_order_relaxed);
   }
 
+  // Any thread: stores into an entry whose chunk exists (returns false when it
+  // does not). Live-signal updates use this for documents the writer has
+  // already applied, so they never race the writer's chunk allocation.
+  bool SetExisting(uint32_t i, T value) {
+    const Slot* chunk = ChunkOf(i);
+    if (chunk == nullptr) return false;
+    const_cast<Slot*>(chunk)[i & kChunkMask].store(value, std::memory_order_relaxed);
+    return true;
+  }
+
   // Writer thread only; does not allocate.
   void Clear(uint32_t i) {
     Page* page = pages_[i >> 24].load(std::memory_order_relaxed);

@@ -217,6 +217,7 @@ PreparedDoc DocumentBuilder::Build(Product p) {
   doc.add_value(kRatingSlot, Xapian::sortable_serialise(p.rating));
   doc.add_value(kPopularitySlot, Xapian::sortable_serialise(p.popularity));
   doc.add_value(kCreatedAtSlot, Xapian::sortable_serialise(static_cast<double>(p.created_at)));
+  doc.add_value(kCostSlot, Xapian::sortable_serialise(p.cost));
   doc.set_data(proto::SerializeProduct(p));
 
   ColumnRow& row = out.row;
@@ -224,6 +225,7 @@ PreparedDoc DocumentBuilder::Build(Product p) {
   row.rating = p.rating;
   row.popularity = p.popularity;
   row.created_at = p.created_at;
+  row.cost = p.cost;
   row.brand = std::move(p.brand);
   row.categories = std::move(p.categories);
   row.attributes.assign(std::make_move_iterator(p.attributes.begin()),

@@ -47,6 +47,7 @@ enum ValueSlot : Xapian::valueno {
   kPopularitySlot = 2,
   kCreatedAtSlot = 3,
   kFacetSlot = 4,
+  kCostSlot = 5,
 };
 
 // Lowercases UTF-8 the way Xapian's TermGenerator does (ASCII fast path).
@@ -80,6 +81,7 @@ struct ColumnRow {
   double rating = 0;
   double popularity = 0;
   int64_t created_at = 0;
+  double cost = 0;
   std::string brand;
   std::vector<std::string> categories;
   std::vector<std::pair<std::string, std::string>> attributes;

@@ -112,6 +112,9 @@ class ProductIndexImpl : public ProductIndex {
   absl::StatusOr<size_t> Delete(const std::vector<std::string>& ids) override;
   absl::StatusOr<Product> Patch(std::string_view id, const ProductPatch& patch) override;
   absl::StatusOr<Product> Get(std::string_view id) const override;
+  absl::StatusOr<SignalUpdateResult> UpdateSignals(
+      const std::vector<SignalUpdate>& updates) override;
+  absl::StatusOr<LiveSignals> Signals(std::string_view id) const override;
   absl::StatusOr<SearchResult> Search(const SearchQuery& query) const override;
 
   IndexStats Stats() const override {
@@ -122,6 +125,9 @@ class ProductIndexImpl : public ProductIndex {
 
  private:
   absl::Status UpsertPipelined(std::vector<Product> products);
+  LiveSignals ReadSignals(uint32_t docid) const;
+  // The docid of a product id on `reader`, or 0.
+  static Xapian::docid FindDocid(Reader& reader, std::string_view id);
   absl::StatusOr<SearchPlan> Plan(const SearchQuery& query) const;
   absl::StatusOr<SearchResult> RunSearch(Reader& reader, const SearchQuery& query,
                                          const SearchPlan& plan) const;
@@ -346,7 +352,9 @@ absl::Status ProductIndexImpl::FetchHits(Reader& reader, const Xapian::Query& qu
   result->hits.reserve(mset.size());
   for (auto it = mset.begin(); it != mset.end(); ++it) {
     AISLE_ASSIGN_OR_RETURN(Product product, proto::ParseProduct(it.get_document().get_data()));
-    result->hits.push_back(Hit{std::move(product), it.get_weight()});
+    LiveSignals live = ReadSignals(*it);
+    product.price = live.price;
+    result->hits.push_back(Hit{std::move(product), it.get_weight(), live});
   }
   return absl::OkStatus();
 }
@@ -368,6 +376,54 @@ absl::StatusOr<SearchResult> ProductIndexImpl::RunSearch(Reader& reader, const S
     AISLE_RETURN_IF_ERROR(FetchHits(reader, xquery, text.has_value(), query, plan, &result));
   }
   return result;
+}
+
+LiveSignals ProductIndexImpl::ReadSignals(uint32_t docid) const {
+  LiveSignals live;
+  live.price = columns_->double_column(NumericField::kPrice).Get(docid);
+  live.base_price = columns_->double_column(NumericField::kBasePrice).Get(docid);
+  const int64_t stock = columns_->int_column(NumericField::kStock).Get(docid);
+  if (stock != internal::kStockUnknown) live.stock = stock;
+  live.in_stock = stock > 0;
+  live.demand = columns_->demand().Get(docid);
+  return live;
+}
+
+Xapian::docid ProductIndexImpl::FindDocid(Reader& reader, std::string_view id) {
+  const std::string term = internal::IdTerm(id);
+  Xapian::PostingIterator it = reader.db.postlist_begin(term);
+  return it == reader.db.postlist_end(term) ? 0 : *it;
+}
+
+absl::StatusOr<SignalUpdateResult> ProductIndexImpl::UpdateSignals(
+    const std::vector<SignalUpdate>& updates) {
+  // Ids resolve on one reader for the whole batch; the columns are written in
+  // place. A product deleted meanwhile is simply not live any more.
+  return WithReader<SignalUpdateResult>(
+      "update signals", [&](Reader& reader) -> absl::StatusOr<SignalUpdateResult> {
+        SignalUpdateResult result;
+        for (const SignalUpdate& u : updates) {
+          const Xapian::docid docid = FindDocid(reader, u.product_id);
+          internal::SignalValues values{u.price, u.base_price, u.stock,
+                                        u.popularity, u.cost, u.demand};
+          if (docid != 0 && columns_->SetSignals(docid, values)) {
+            ++result.applied;
+          } else {
+            result.unknown_ids.push_back(u.product_id);
+          }
+        }
+        return result;
+      });
+}
+
+absl::StatusOr<LiveSignals> ProductIndexImpl::Signals(std::string_view id) const {
+  return WithReader<LiveSignals>("signals", [&](Reader& reader) -> absl::StatusOr<LiveSignals> {
+    const Xapian::docid docid = FindDocid(reader, id);
+    if (docid == 0 || !columns_->IsLive(docid)) {
+      return absl::NotFoundError(absl::StrCat("no product with id '", std::string(id), "'"));
+    }
+    return ReadSignals(docid);
+  });
 }
 
 absl::StatusOr<SearchResult> ProductIndexImpl::Search(const SearchQuery& query) const {

@@ -65,9 +65,37 @@ struct SearchQuery {
   bool exact_total = false;
 };
 
+// A document's live signals as the query saw them.
+struct LiveSignals {
+  double price = 0;       // What the shopper pays now (also in Hit::product.price).
+  double base_price = 0;  // Catalog / base price.
+  std::optional<int64_t> stock;  // Absent when no inventory was ever reported.
+  bool in_stock = true;
+  double demand = 0;
+};
+
 struct Hit {
-  Product product;
+  Product product;   // Stored document, with `price` replaced by the live price.
   double score = 0;  // Relevance weight (BM25 over weighted fields); 0 without text.
+  LiveSignals live;
+};
+
+// Live signals change in place, without touching the text index, and are
+// visible to the next query. A catalog write of a product (Upsert, Patch)
+// resets its live price to the document's price; stock and demand survive it.
+struct SignalUpdate {
+  std::string product_id;
+  std::optional<double> price;       // Live (dynamic) price.
+  std::optional<double> base_price;  // Sets the live price too, unless `price` is given.
+  std::optional<int64_t> stock;      // Available units; <= 0 is out of stock.
+  std::optional<double> popularity;
+  std::optional<double> cost;
+  std::optional<double> demand;      // Normalised demand score (ranking input).
+};
+
+struct SignalUpdateResult {
+  size_t applied = 0;
+  std::vector<std::string> unknown_ids;  // Not in the index: nothing applied.
 };
 
 struct FacetValueCount {
@@ -114,6 +142,14 @@ class ProductIndex {
 
   // NotFound for an unknown id.
   virtual absl::StatusOr<Product> Get(std::string_view id) const = 0;
+
+  // Writes live signals in place (lock-free for readers). Callers own their
+  // durability (store/). Thread-safe; cheap: no commit.
+  virtual absl::StatusOr<SignalUpdateResult> UpdateSignals(
+      const std::vector<SignalUpdate>& updates) = 0;
+
+  // The live signals of one product. NotFound for an unknown id.
+  virtual absl::StatusOr<LiveSignals> Signals(std::string_view id) const = 0;
 
   // InvalidArgument (message names the field and position) for a filter, facet
   // or sort on an unknown or unsuitable field.

@@ -15,7 +15,7 @@ constexpr int kEstimateSamples = 256;
 
 // A filter field resolved against the catalog.
 struct Field {
-  enum class Kind { kId, kBrand, kCategory, kLevel, kTags, kAttribute, kNumeric };
+  enum class Kind { kId, kBrand, kCategory, kLevel, kTags, kAttribute, kNumeric, kInStock };
   Kind kind = Kind::kId;
   int level = 0;                                // kLevel
   NumericField numeric = NumericField::kPrice;  // kNumeric
@@ -61,12 +61,16 @@ absl::StatusOr<Field> ResolveField(const FilterNode& node, const CatalogColumns&
     field.level = name.back() - '0';
   } else if (name == "tags") {
     field.kind = Field::Kind::kTags;
-  } else if (name == "price" || name == "rating" || name == "popularity" || name == "createdAt") {
+  } else if (name == "price" || name == "rating" || name == "popularity" || name == "createdAt" ||
+             name == "stock") {
     field.kind = Field::Kind::kNumeric;
     field.numeric = name == "price"        ? NumericField::kPrice
                     : name == "rating"     ? NumericField::kRating
                     : name == "popularity" ? NumericField::kPopularity
+                    : name == "stock"      ? NumericField::kStock
                                            : NumericField::kCreatedAt;
+  } else if (name == "inStock") {
+    field.kind = Field::Kind::kInStock;
   } else if (const AttributeColumn* column = columns.FindAttribute(name)) {
     field.kind = Field::Kind::kAttribute;
     field.attribute = Lower(column->display_name);
@@ -74,7 +78,8 @@ absl::StatusOr<Field> ResolveField(const FilterNode& node, const CatalogColumns&
     return FilterError(node, absl::StrCat("unknown filter attribute '", name,
                                           "'; filterable: id, brand, category, "
                                           "categories.lvl0..categories.lvl4, tags, price, rating, "
-                                          "popularity, createdAt and attribute names"));
+                                          "popularity, createdAt, stock, inStock and attribute "
+                                          "names"));
   }
   return field;
 }
@@ -106,6 +111,7 @@ std::string StringTerm(const Field& field, const std::string& value) {
     case Field::Kind::kAttribute:
       return AttributeTerm(field.attribute, value);
     case Field::Kind::kNumeric:
+    case Field::Kind::kInStock:
       break;
   }
   return std::string();
@@ -125,6 +131,7 @@ Xapian::Query ExistsQuery(const Field& field) {
       return Xapian::Query(ExistsTerm("attributes." + field.attribute));
     case Field::Kind::kId:
     case Field::Kind::kNumeric:
+    case Field::Kind::kInStock:
       break;  // Every product has an id and every number.
   }
   return MatchAllQuery();
@@ -167,8 +174,22 @@ NumericPredicate CompareToPredicate(CompareOp op, double value) {
   return p;
 }
 
+// inStock = true|false (or !=): in stock means stock > 0, and a product whose
+// stock was never reported counts as in stock (kStockUnknown).
+absl::StatusOr<Xapian::Query> CompileInStock(const FilterNode& node, const CatalogColumns& columns) {
+  const std::string& value = node.values[0];
+  if ((node.op != CompareOp::kEq && node.op != CompareOp::kNe) ||
+      (value != "true" && value != "false")) {
+    return FilterError(node, "inStock takes '= true', '= false' or '!='");
+  }
+  const bool want_in_stock = (value == "true") == (node.op == CompareOp::kEq);
+  return SourceQuery(columns, NumericField::kStock,
+                     CompareToPredicate(want_in_stock ? CompareOp::kGt : CompareOp::kLe, 0));
+}
+
 absl::StatusOr<Xapian::Query> CompileCompare(const FilterNode& node, const Field& field,
                                              const CatalogColumns& columns) {
+  if (field.kind == Field::Kind::kInStock) return CompileInStock(node, columns);
   if (field.kind == Field::Kind::kNumeric) {
     AISLE_ASSIGN_OR_RETURN(const double value, ParseNumber(node, node.values[0]));
     return SourceQuery(columns, field.numeric, CompareToPredicate(node.op, value));
@@ -193,6 +214,7 @@ absl::StatusOr<Xapian::Query> CompileLeaf(const FilterNode& node, const CatalogC
     case FilterNode::Kind::kCompare:
       return CompileCompare(node, field, columns);
     case FilterNode::Kind::kRange: {
+      if (field.kind == Field::Kind::kInStock) return FilterError(node, "inStock is true or false");
       if (field.kind != Field::Kind::kNumeric) {
         return FilterError(
             node, absl::StrCat("TO needs a numeric field; '", node.field, "' is not numeric"));
@@ -203,6 +225,7 @@ absl::StatusOr<Xapian::Query> CompileLeaf(const FilterNode& node, const CatalogC
       return SourceQuery(columns, field.numeric, std::move(p));
     }
     case FilterNode::Kind::kIn: {
+      if (field.kind == Field::Kind::kInStock) return FilterError(node, "inStock is true or false");
       if (field.kind == Field::Kind::kNumeric) {
         NumericPredicate p;
         p.kind = NumericPredicate::Kind::kAnyOf;
@@ -233,8 +256,7 @@ void AppendSortable(double value, bool descending, std::string* key) {
 }
 
 double ColumnValue(const CatalogColumns& columns, NumericField field, uint32_t docid) {
-  if (field == NumericField::kCreatedAt)
-    return static_cast<double>(columns.created_at().Get(docid));
+  if (NumericReader::IsInt(field)) return static_cast<double>(columns.int_column(field).Get(docid));
   return columns.double_column(field).Get(docid);
 }
 
