@@ -1,0 +1,135 @@
+// Internal to store/: the SQLite implementations of the public store
+// interfaces, and what they share. Each sub-store is a thin layer: validate
+// on the caller's thread (bad input never reaches the writer), then submit a
+// job to the Writer or read through a ReaderPool lease.
+//
+// Issue D's stores (inventory, reservations, carts, orders, payments,
+// fulfillment, outbox) follow the same shape: one class per interface here,
+// each multi-table operation one write job (so it is atomic, serialized with
+// every other write, and acknowledged after its group's COMMIT).
+#ifndef AISLE_STORE_SQLITE_STORES_INTERNAL_H_
+#define AISLE_STORE_SQLITE_STORES_INTERNAL_H_
+
+#include <future>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "store/reader_pool_internal.h"
+#include "store/store.h"
+#include "store/writer_internal.h"
+
+namespace aisle::store::internal {
+
+// What every sub-store uses; owned by the Store, which outlives them.
+struct Backend {
+  Writer* writer;
+  ReaderPool* readers;
+  const Clock* clock;
+};
+
+template <typename T>
+std::future<T> ReadyFuture(T value) {
+  std::promise<T> promise;
+  promise.set_value(std::move(value));
+  return promise.get_future();
+}
+
+// InvalidArgument "<list>[<index>].<field>: <problem>" naming `field`.
+absl::Status BadItem(std::string_view list, size_t index, std::string_view field,
+                     std::string_view problem);
+// Non-empty, valid UTF-8 (SQLite TEXT must stay valid for readers in other
+// languages); otherwise a BadItem naming `field`.
+absl::Status CheckRequiredText(std::string_view value, std::string_view list, size_t index,
+                               std::string_view field);
+// Valid UTF-8, possibly empty.
+absl::Status CheckText(std::string_view value, std::string_view list, size_t index,
+                       std::string_view field);
+// A single argument (a key, a user id): non-empty valid UTF-8, otherwise
+// InvalidArgument "<field>: <problem>" naming `field`.
+absl::Status CheckRequiredArgument(std::string_view value, std::string_view field);
+
+// The write connection's pragmas: WAL, `synchronous` per `sync`, foreign
+// keys, a large page cache and in-memory journals for savepoints.
+absl::Status ConfigureWriteConnection(Connection& connection, SyncMode sync);
+
+class SqliteEventStore final : public EventStore {
+ public:
+  // `user_index_batch`: see StoreOptions.
+  SqliteEventStore(Backend backend, int64_t user_index_batch)
+      : backend_(backend), user_index_batch_(user_index_batch) {}
+  std::future<absl::Status> AppendEvents(std::vector<Event> events) override;
+  absl::Status ForEachEventSince(int64_t since_ms, const EventCallback& callback) const override;
+  absl::StatusOr<std::vector<Event>> RecentEventsForUser(std::string_view user_id,
+                                                         size_t limit) const override;
+  absl::StatusOr<int64_t> CountEvents(const EventCountQuery& query) const override;
+  std::future<absl::StatusOr<int64_t>> DeleteEventsBefore(int64_t before_ms) override;
+  std::future<absl::StatusOr<int64_t>> DeleteUserEvents(std::string user_id) override;
+
+ private:
+  // The events_by_user batching; touched only by jobs and their finish
+  // callbacks, i.e. on the writer thread.
+  struct UserIndexState {
+    int64_t through = -1;  // Highest event id covered; -1 = not read yet.
+    bool queued = false;   // An indexing job is waiting or running.
+  };
+  absl::Status Insert(Transaction& tx, const std::vector<Event>& events);
+  void MaybeIndexUsers(Transaction& tx, int64_t last_id);
+  absl::Status IndexUsers(Transaction& tx);
+
+  Backend backend_;
+  const int64_t user_index_batch_;
+  UserIndexState user_index_;
+};
+
+class SqliteSignalStore final : public SignalStore {
+ public:
+  explicit SqliteSignalStore(Backend backend) : backend_(backend) {}
+  std::future<absl::Status> UpsertSignals(std::vector<SignalUpdate> updates) override;
+  std::future<absl::StatusOr<int64_t>> DeleteSignals(std::vector<std::string> product_ids) override;
+  absl::StatusOr<std::optional<ProductSignal>> GetSignal(
+      std::string_view product_id) const override;
+  absl::Status ForEachSignal(const SignalCallback& callback) const override;
+
+ private:
+  Backend backend_;
+};
+
+class SqliteCompetitorPriceStore final : public CompetitorPriceStore {
+ public:
+  explicit SqliteCompetitorPriceStore(Backend backend) : backend_(backend) {}
+  std::future<absl::Status> UpsertCompetitorPrices(std::vector<CompetitorPrice> prices) override;
+  absl::StatusOr<std::vector<CompetitorPrice>> CompetitorPrices(
+      std::string_view product_id, std::string_view region) const override;
+  absl::Status ForEachCompetitorPrice(const CompetitorPriceCallback& callback) const override;
+
+ private:
+  Backend backend_;
+};
+
+class SqliteSettingsStore final : public SettingsStore {
+ public:
+  explicit SqliteSettingsStore(Backend backend) : backend_(backend) {}
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view key) const override;
+  std::future<absl::Status> Put(std::string key, std::string json_text) override;
+
+ private:
+  Backend backend_;
+};
+
+class SqliteProfileStore final : public ProfileStore {
+ public:
+  explicit SqliteProfileStore(Backend backend) : backend_(backend) {}
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view user_id) const override;
+  std::future<absl::Status> Put(std::string user_id, std::string blob) override;
+  std::future<absl::StatusOr<bool>> Delete(std::string user_id) override;
+
+ private:
+  Backend backend_;
+};
+
+}  // namespace aisle::store::internal
+
+#endif  // AISLE_STORE_SQLITE_STORES_INTERNAL_H_
