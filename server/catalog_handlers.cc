@@ -54,8 +54,8 @@ void WriteRejections(const std::vector<ingest::Rejection>& rejected, JsonWriter*
 }  // namespace
 
 CatalogHandlers::CatalogHandlers(index::ProductIndex* index, const ranking::Searcher* searcher,
-                                 CatalogHandlersOptions options)
-    : index_(index), searcher_(searcher), options_(std::move(options)) {}
+                                 const SignalHandlers* signals, CatalogHandlersOptions options)
+    : index_(index), searcher_(searcher), signals_(signals), options_(std::move(options)) {}
 
 void CatalogHandlers::Register(Router* router) {
   auto bind = [this](Response (CatalogHandlers::*method)(Request&) const) {
@@ -135,6 +135,23 @@ Response CatalogHandlers::DeleteProducts(Request& request) const {
   return Json(200, out.Take());
 }
 
+// The stored product with its live signals: the price shown is the price now.
+Response CatalogHandlers::ProductWithSignals(std::string_view id, Product product) const {
+  auto live = index_->Signals(id);
+  ProductFieldSelection all;
+  all.include_private = true;
+  JsonWriter out;
+  out.BeginObject();
+  if (live.ok()) product.price = live->price;
+  WriteProductFields(product, all, &out);
+  if (live.ok()) {
+    out.Key("basePrice").Double(live->base_price).Key("inStock").Bool(live->in_stock);
+    if (live->stock) out.Key("stock").Int(*live->stock);
+  }
+  out.EndObject();
+  return Json(200, out.Take());
+}
+
 Response CatalogHandlers::GetProduct(Request& request) const {
   auto product = index_->Get(request.PathParam("id"));
   if (!product.ok()) {
@@ -142,11 +159,7 @@ Response CatalogHandlers::GetProduct(Request& request) const {
                           ? WithErrorCode(product.status(), "product_not_found")
                           : product.status());
   }
-  ProductFieldSelection all;
-  all.include_private = true;
-  JsonWriter out;
-  WriteProduct(*product, all, &out);
-  return Json(200, out.Take());
+  return ProductWithSignals(request.PathParam("id"), std::move(*product));
 }
 
 Response CatalogHandlers::PatchProduct(Request& request) const {
@@ -154,6 +167,24 @@ Response CatalogHandlers::PatchProduct(Request& request) const {
   if (!format.ok()) return FromStatus(format.status());
   if (*format == ingest::Format::kNdjson) {
     return FromStatus(InvalidArgumentError("a patch is one JSON object", "Content-Type"));
+  }
+  if (signals_ != nullptr && *format == ingest::Format::kJson) {
+    // Price, stock, popularity and cost alone are live signals: no reindex.
+    auto update = SignalHandlers::SignalOnlyPatch(request.PathParam("id"), request.body);
+    if (!update.ok()) return FromStatus(update.status());
+    if (update->has_value()) {
+      auto result = signals_->Apply({**update});
+      if (!result.ok()) return FromStatus(result.status());
+      if (result->applied == 0) {
+        return FromStatus(WithErrorCode(
+            absl::NotFoundError(absl::StrCat("no product with id '",
+                                             std::string(request.PathParam("id")), "'")),
+            "product_not_found"));
+      }
+      auto product = index_->Get(request.PathParam("id"));
+      if (!product.ok()) return FromStatus(product.status());
+      return ProductWithSignals(request.PathParam("id"), std::move(*product));
+    }
   }
   auto patch = ingest::ParseProductPatch(request.body, *format, options_.limits);
   if (!patch.ok()) return FromStatus(patch.status());
@@ -163,11 +194,7 @@ Response CatalogHandlers::PatchProduct(Request& request) const {
                           ? WithErrorCode(product.status(), "product_not_found")
                           : product.status());
   }
-  ProductFieldSelection all;
-  all.include_private = true;
-  JsonWriter out;
-  WriteProduct(*product, all, &out);
-  return Json(200, out.Take());
+  return ProductWithSignals(request.PathParam("id"), std::move(*product));
 }
 
 Response CatalogHandlers::DeleteProduct(Request& request) const {

@@ -13,6 +13,7 @@
 #include "ranking/searcher.h"
 #include "server/http.h"
 #include "server/router.h"
+#include "server/signal_handlers.h"
 
 namespace aisle::server {
 
@@ -25,9 +26,11 @@ struct CatalogHandlersOptions {
 
 class CatalogHandlers {
  public:
-  // Neither pointer is owned; both must outlive the handlers.
+  // No pointer is owned; each must outlive the handlers. `signals` may be
+  // null: then a PATCH of price or stock rewrites the document instead of
+  // updating the live signals.
   CatalogHandlers(index::ProductIndex* index, const ranking::Searcher* searcher,
-                  CatalogHandlersOptions options = {});
+                  const SignalHandlers* signals, CatalogHandlersOptions options = {});
 
   void Register(Router* router);
 
@@ -39,8 +42,11 @@ class CatalogHandlers {
   Response Search(Request& request) const;
 
  private:
+  Response ProductWithSignals(std::string_view id, Product product) const;
+
   index::ProductIndex* index_;
   const ranking::Searcher* searcher_;
+  const SignalHandlers* signals_;
   CatalogHandlersOptions options_;
 };
 

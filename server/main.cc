@@ -12,16 +12,23 @@
 #include <string>
 #include <thread>
 
+#include "base/clock.h"
+#include "commerce/demand_counters.h"
+#include "commerce/user_preferences.h"
 #include "index/product_index.h"
 #include "ingest/demo_catalog.h"
 #include "ranking/searcher.h"
+#include "server/behaviour_pipeline.h"
 #include "server/catalog_handlers.h"
+#include "server/event_handlers.h"
 #include "server/commands.h"
 #include "server/flags.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/ops_handlers.h"
 #include "server/router.h"
+#include "server/signal_handlers.h"
+#include "store/store.h"
 
 namespace aisle::server {
 namespace {
@@ -67,17 +74,30 @@ int Serve(int argc, char** argv) {
   std::filesystem::create_directories(data, ec);
 
   // Block the shutdown signals in every thread; main waits for them below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t shutdown_signals;
+  sigemptyset(&shutdown_signals);
+  sigaddset(&shutdown_signals, SIGINT);
+  sigaddset(&shutdown_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
 
   index::IndexOptions index_options;
   index_options.path = (data / "index").string();
   auto index = index::ProductIndex::Open(index_options);
   if (!index.ok()) {
     std::cerr << "aisle serve: cannot open the index: " << index.status().message() << "\n";
+    return 1;
+  }
+  store::StoreOptions store_options;
+  store_options.path = (data / "aisle.db").string();
+  auto store = store::Store::Open(store_options);
+  if (!store.ok()) {
+    std::cerr << "aisle serve: cannot open the store: " << store.status().message() << "\n";
+    return 1;
+  }
+  // The index rebuilds its columns from documents; live signals (prices,
+  // stock) come back from their durable copy.
+  if (absl::Status s = RestoreSignals(*(*store)->signals(), index->get()); !s.ok()) {
+    std::cerr << "aisle serve: restoring live signals: " << s.message() << "\n";
     return 1;
   }
   if (*demo > 0 && (*index)->Stats().documents == 0) {
@@ -87,10 +107,28 @@ int Serve(int argc, char** argv) {
     }
   }
 
+  SystemClock clock;
+  commerce::DemandCounters demand(clock);
+  commerce::UserPreferences preferences(clock);
+  BehaviourPipeline behaviour(&clock, &demand, &preferences, index->get());
+  // Counters and preferences live in memory; the stored events rebuild them.
+  constexpr int64_t kReplayWindowMs = 30LL * 24 * 3600 * 1000;
+  if (absl::Status s = behaviour.Replay(*(*store)->events(), kReplayWindowMs); !s.ok()) {
+    std::cerr << "aisle serve: replaying events: " << s.message() << "\n";
+    return 1;
+  }
+
   ranking::Searcher searcher(index->get());
   Metrics metrics;
   Router router(&metrics);
-  CatalogHandlers catalog(index->get(), &searcher);
+  SignalHandlers signals(index->get(), (*store)->signals());
+  signals.Register(&router);
+  EventHandlers events((*store)->events(), &clock,
+                       [&behaviour](const std::vector<Event>& accepted) {
+                         behaviour.Accept(accepted);
+                       });
+  events.Register(&router);
+  CatalogHandlers catalog(index->get(), &searcher, &signals);
   catalog.Register(&router);
   RegisterOpsHandlers(index->get(), &metrics, &router);
 
@@ -108,9 +146,10 @@ int Serve(int argc, char** argv) {
             << ")" << std::endl;
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  sigwait(&shutdown_signals, &signal_number);
   std::cout << "aisle: signal " << signal_number << ", draining requests" << std::endl;
   (*server)->Stop();
+  (*store)->Close();
   if (absl::Status s = (*index)->Close(); !s.ok()) {
     std::cerr << "aisle: closing the index: " << s.message() << "\n";
     return 1;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "tests/server/app_fixture.h"
 
 namespace aisle::server {
@@ -177,6 +178,41 @@ TEST(AisleProcess, SigtermDrainsAndRestartKeepsTheData) {
   EXPECT_EQ(after.Uint("/estimatedTotalHits"), hits);
   JsonBody renamed(aisle.client()->Send("GET", "/v1/products/p0000007")->body);
   EXPECT_EQ(renamed.String("/title"), "Renamed Item");
+  aisle.Signal(SIGTERM);
+}
+
+TEST(AisleProcess, AcknowledgedLiveSignalsSurviveKillNine) {
+  testing::TempDir dir;
+  AisleProcess aisle(dir.Sub("data"), dir.Sub("aisle.log"));
+  ASSERT_NO_FATAL_FAILURE(aisle.Start({"--demo", "500"}));
+  std::string body = "[";
+  for (int i = 0; i < 200; ++i) {
+    absl::StrAppend(&body, i ? "," : "", R"({"productId":"p)", absl::StrFormat("%07d", i),
+                    R"(","price":)", 1000 + i, R"(,"stock":)", i % 5, "}");
+  }
+  body += "]";
+  auto r = aisle.client()->Send("POST", "/v1/products/signals", body);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200) << r->body;
+  r = aisle.client()->Send("PATCH", "/v1/products/p0000300", R"({"price": 0.5, "stock": 0})");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200) << r->body;
+  aisle.Signal(SIGKILL);
+
+  ASSERT_NO_FATAL_FAILURE(aisle.Start());
+  for (int i : {0, 77, 199}) {
+    JsonBody signals(
+        aisle.client()->Send("GET", absl::StrFormat("/v1/products/p%07d/signals", i))->body);
+    double price = 0;
+    ASSERT_FALSE(signals["/price"].get_double().get(price));
+    EXPECT_EQ(price, 1000 + i);
+    EXPECT_EQ(signals.Uint("/stock"), static_cast<uint64_t>(i % 5));
+  }
+  JsonBody cheapest(aisle.client()
+                        ->Send("POST", "/v1/search",
+                               R"({"sort":["price:asc"],"limit":1,"filter":"inStock = false"})")
+                        ->body);
+  EXPECT_EQ(cheapest.String("/hits/0/id"), "p0000300");
   aisle.Signal(SIGTERM);
 }
 

@@ -17,6 +17,10 @@
 #include "server/metrics.h"
 #include "server/ops_handlers.h"
 #include "server/router.h"
+#include "server/behaviour_pipeline.h"
+#include "server/event_handlers.h"
+#include "server/signal_handlers.h"
+#include "store/store.h"
 #include "tests/testing/test_util.h"
 
 namespace aisle::server {
@@ -33,7 +37,23 @@ class AppFixture : public ::testing::Test {
     router_ = std::make_unique<Router>(&metrics_);
     CatalogHandlersOptions handler_options;
     handler_options.max_ingest_body_bytes = 4 << 20;
-    catalog_ = std::make_unique<CatalogHandlers>(index_.get(), searcher_.get(), handler_options);
+    store::StoreOptions store_options;
+    store_options.path = dir_.Sub("aisle.db");
+    auto store = store::Store::Open(store_options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    signals_ = std::make_unique<SignalHandlers>(index_.get(), store_->signals());
+    signals_->Register(router_.get());
+    demand_ = std::make_unique<commerce::DemandCounters>(clock_);
+    preferences_ = std::make_unique<commerce::UserPreferences>(clock_);
+    behaviour_ = std::make_unique<BehaviourPipeline>(&clock_, demand_.get(), preferences_.get(),
+                                                     index_.get());
+    events_ = std::make_unique<EventHandlers>(
+        store_->events(), &clock_,
+        [this](const std::vector<Event>& accepted) { behaviour_->Accept(accepted); });
+    events_->Register(router_.get());
+    catalog_ = std::make_unique<CatalogHandlers>(index_.get(), searcher_.get(), signals_.get(),
+                                                 handler_options);
     catalog_->Register(router_.get());
     RegisterOpsHandlers(index_.get(), &metrics_, router_.get());
     HttpServerOptions http;
@@ -47,6 +67,7 @@ class AppFixture : public ::testing::Test {
 
   void TearDown() override {
     if (server_) server_->Stop();
+    if (store_) store_->Close();
     if (index_) {
       EXPECT_TRUE(index_->Close().ok());
     }
@@ -70,6 +91,13 @@ class AppFixture : public ::testing::Test {
   std::unique_ptr<ranking::Searcher> searcher_;
   Metrics metrics_;
   std::unique_ptr<Router> router_;
+  FakeClock clock_{1'750'000'000'000};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<commerce::DemandCounters> demand_;
+  std::unique_ptr<commerce::UserPreferences> preferences_;
+  std::unique_ptr<BehaviourPipeline> behaviour_;
+  std::unique_ptr<EventHandlers> events_;
+  std::unique_ptr<SignalHandlers> signals_;
   std::unique_ptr<CatalogHandlers> catalog_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<HttpClient> client_;

@@ -1,0 +1,45 @@
+// Where accepted behaviour events go after they are stored: the demand
+// counters and user preferences (commerce/), and each touched product's
+// normalised demand into the index's live demand column (what ranking and
+// pricing read). Also replays stored events at start-up.
+//
+// Thread-safe: Accept may run concurrently on several request threads.
+#ifndef AISLE_SERVER_BEHAVIOUR_PIPELINE_H_
+#define AISLE_SERVER_BEHAVIOUR_PIPELINE_H_
+
+#include <vector>
+
+#include "base/clock.h"
+#include "base/event.h"
+#include "commerce/demand_counters.h"
+#include "commerce/user_preferences.h"
+#include "index/product_index.h"
+#include "store/event_store.h"
+
+namespace aisle::server {
+
+class BehaviourPipeline {
+ public:
+  // Not owned; all must outlive the pipeline.
+  BehaviourPipeline(const Clock* clock, commerce::DemandCounters* demand,
+                    commerce::UserPreferences* preferences, index::ProductIndex* index);
+
+  void Accept(const std::vector<Event>& events);
+
+  // Feeds every stored event of the last `window_ms` through Accept's
+  // counters (not the index: call after the catalog is open, it refreshes
+  // the demand column of every product seen).
+  absl::Status Replay(const store::EventStore& events, int64_t window_ms);
+
+ private:
+  void PublishDemand(const std::vector<std::string>& product_ids);
+
+  const Clock* clock_;
+  commerce::DemandCounters* demand_;
+  commerce::UserPreferences* preferences_;
+  index::ProductIndex* index_;
+};
+
+}  // namespace aisle::server
+
+#endif  // AISLE_SERVER_BEHAVIOUR_PIPELINE_H_
