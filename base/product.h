@@ -12,20 +12,20 @@
 namespace aisle {
 
 struct Product {
-  std::string id;           // Required, unique, 1..256 bytes, no control characters.
-  std::string title;        // Required, non-empty.
+  std::string id;     // Required, unique, 1..256 bytes, no control characters.
+  std::string title;  // Required, non-empty.
   std::string description;
   std::string brand;
   // The category path, root first: {"Electronics", "Phones", "Smartphones"}.
   std::vector<std::string> categories;
   std::map<std::string, std::string> attributes;  // e.g. {"color": "red"}.
-  double price = 0;          // Base price in major units of `currency`; >= 0.
-  double cost = 0;           // Unit cost (for margin); >= 0.
-  std::string currency;      // ISO 4217 code, e.g. "USD"; empty means the store default.
+  double price = 0;                               // Base price in major units of `currency`; >= 0.
+  double cost = 0;                                // Unit cost (for margin); >= 0.
+  std::string currency;  // ISO 4217 code, e.g. "USD"; empty means the store default.
   std::string image_url;
-  double rating = 0;         // 0..5.
-  double popularity = 0;     // >= 0; higher is more popular.
-  int64_t created_at = 0;    // Unix seconds.
+  double rating = 0;       // 0..5.
+  double popularity = 0;   // >= 0; higher is more popular.
+  int64_t created_at = 0;  // Unix seconds.
   std::vector<std::string> tags;
 
   bool operator==(const Product&) const = default;

@@ -15,10 +15,10 @@
 #define AISLE_CONCAT_(a, b) AISLE_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function if `expr` (an absl::Status) is not OK.
-#define AISLE_RETURN_IF_ERROR(expr)                  \
-  do {                                               \
-    ::absl::Status aisle_status_ = (expr);           \
-    if (!aisle_status_.ok()) return aisle_status_;   \
+#define AISLE_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::absl::Status aisle_status_ = (expr);         \
+    if (!aisle_status_.ok()) return aisle_status_; \
   } while (0)
 
 // `lhs = value of expr` (an absl::StatusOr<T>), or returns its error.

@@ -82,12 +82,18 @@ int main(int argc, char** argv) {
   Options options;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--host") options.host = value;
-    else if (flag == "--port") options.port = static_cast<uint16_t>(std::stoi(value));
-    else if (flag == "--connections") options.connections = std::stoi(value);
-    else if (flag == "--duration") options.duration_s = std::stod(value);
-    else if (flag == "--queries") options.queries_file = value;
-    else if (flag == "--facets") options.facets = value;
+    if (flag == "--host")
+      options.host = value;
+    else if (flag == "--port")
+      options.port = static_cast<uint16_t>(std::stoi(value));
+    else if (flag == "--connections")
+      options.connections = std::stoi(value);
+    else if (flag == "--duration")
+      options.duration_s = std::stod(value);
+    else if (flag == "--queries")
+      options.queries_file = value;
+    else if (flag == "--facets")
+      options.facets = value;
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;

@@ -39,7 +39,8 @@ std::unique_ptr<index::ProductIndex> OpenOrBuild(size_t size) {
   options.path = path;
   auto index = index::ProductIndex::Open(options);
   if (!index.ok()) {
-    std::fprintf(stderr, "open %s: %s\n", path.c_str(), std::string(index.status().message()).c_str());
+    std::fprintf(stderr, "open %s: %s\n", path.c_str(),
+                 std::string(index.status().message()).c_str());
     std::exit(1);
   }
   if (!exists || (*index)->Stats().documents < size) {
@@ -103,8 +104,9 @@ void BM_Search(benchmark::State& state) {
     if (facets) request.facets = {"brand", "categories.lvl0", "price"};
     const auto start = std::chrono::steady_clock::now();
     auto response = searcher.Search(request);
-    micros.push_back(std::chrono::duration<double, std::micro>(
-                         std::chrono::steady_clock::now() - start).count());
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
     if (!response.ok()) state.SkipWithError("search failed");
     hits += response.ok() ? response->result.total_hits : 0;
   }
@@ -139,9 +141,8 @@ void BM_Ingest(benchmark::State& state) {
     }
     (void)(*index)->Close();
   }
-  state.counters["products_per_s"] =
-      benchmark::Counter(static_cast<double>(total * state.iterations()),
-                         benchmark::Counter::kIsRate);
+  state.counters["products_per_s"] = benchmark::Counter(
+      static_cast<double>(total * state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Ingest)->Arg(100000)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 

@@ -38,7 +38,8 @@ absl::Status ReadMetadata(sj::ondemand::value value, EventMetadata* metadata) {
       AISLE_RETURN_IF_ERROR(ReadString(field.value(), "metadata.query", &metadata->query));
     } else if (key == "price") {
       double price;
-      if (field.value().get_double().get(price)) return Reason("metadata.price", "expected a number");
+      if (field.value().get_double().get(price))
+        return Reason("metadata.price", "expected a number");
       metadata->price = price;
     } else {
       return Reason("metadata", absl::StrCat("unknown field '", std::string(key), "'"));

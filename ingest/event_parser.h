@@ -17,10 +17,10 @@
 namespace aisle::ingest {
 
 struct EventLimits {
-  size_t max_events = 100000;          // Per request; more is a whole-request error.
-  size_t max_id_bytes = 256;           // userId, sessionId, productId.
-  size_t max_text_bytes = 512;         // category, metadata.brand, metadata.query.
-  int64_t max_future_skew_ms = 300000;  // A timestamp later than now + 5 min is rejected.
+  size_t max_events = 100000;            // Per request; more is a whole-request error.
+  size_t max_id_bytes = 256;             // userId, sessionId, productId.
+  size_t max_text_bytes = 512;           // category, metadata.brand, metadata.query.
+  int64_t max_future_skew_ms = 300000;   // A timestamp later than now + 5 min is rejected.
   int64_t max_age_ms = 30LL * 86400000;  // Older than 30 days is rejected.
 };
 

@@ -22,8 +22,17 @@ struct Token {
 
 bool IsBareChar(char c) {
   switch (c) {
-    case '(': case ')': case '[': case ']': case ',': case '=': case '!': case '<': case '>':
-    case '\'': case '"':
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case ',':
+    case '=':
+    case '!':
+    case '<':
+    case '>':
+    case '\'':
+    case '"':
       return false;
     default:
       return !std::isspace(static_cast<unsigned char>(c));
@@ -40,8 +49,8 @@ bool EqualsKeyword(const Token& token, std::string_view keyword) {
 
 absl::Status SyntaxError(size_t position, std::string_view what) {
   return InvalidArgumentError(
-      absl::StrCat("filter syntax error at position ", position, ": ", std::string(what)),
-      "filter", position);
+      absl::StrCat("filter syntax error at position ", position, ": ", std::string(what)), "filter",
+      position);
 }
 
 class Lexer {
@@ -71,15 +80,27 @@ class Lexer {
       return Token{type, std::string(1, c), start};
     };
     switch (c) {
-      case '(': return single(Token::Type::kLParen);
-      case ')': return single(Token::Type::kRParen);
-      case '[': return single(Token::Type::kLBracket);
-      case ']': return single(Token::Type::kRBracket);
-      case ',': return single(Token::Type::kComma);
-      case '\'': case '"': return Quoted(c);
-      case '=': return single(Token::Type::kOp);
-      case '!': case '<': case '>': return Operator();
-      default: break;
+      case '(':
+        return single(Token::Type::kLParen);
+      case ')':
+        return single(Token::Type::kRParen);
+      case '[':
+        return single(Token::Type::kLBracket);
+      case ']':
+        return single(Token::Type::kRBracket);
+      case ',':
+        return single(Token::Type::kComma);
+      case '\'':
+      case '"':
+        return Quoted(c);
+      case '=':
+        return single(Token::Type::kOp);
+      case '!':
+      case '<':
+      case '>':
+        return Operator();
+      default:
+        break;
     }
     while (pos_ < source_.size() && IsBareChar(source_[pos_])) ++pos_;
     return Token{Token::Type::kWord, std::string(source_.substr(start, pos_ - start)), start};
@@ -182,7 +203,8 @@ class Parser {
   absl::StatusOr<std::string> Value(std::string_view after) {
     const Token& token = Peek();
     if (token.type != Token::Type::kWord && token.type != Token::Type::kQuoted) {
-      return SyntaxError(token.position, absl::StrCat("expected a value after ", std::string(after)));
+      return SyntaxError(token.position,
+                         absl::StrCat("expected a value after ", std::string(after)));
     }
     if (++terms_ > options_.max_terms) return SyntaxError(token.position, "too many terms");
     return Take().text;
@@ -191,11 +213,11 @@ class Parser {
   absl::StatusOr<FilterNode> Condition() {
     const Token& field_token = Peek();
     if (field_token.type != Token::Type::kWord && field_token.type != Token::Type::kQuoted) {
-      return SyntaxError(field_token.position,
-                         field_token.type == Token::Type::kEnd
-                             ? std::string("expected a condition, found the end")
-                             : absl::StrCat("expected an attribute name, found '",
-                                            field_token.text, "'"));
+      return SyntaxError(
+          field_token.position,
+          field_token.type == Token::Type::kEnd
+              ? std::string("expected a condition, found the end")
+              : absl::StrCat("expected an attribute name, found '", field_token.text, "'"));
     }
     FilterNode node;
     node.field = Take().text;
@@ -203,8 +225,8 @@ class Parser {
     const std::string after_field = absl::StrCat("'", node.field, "'");
 
     bool negated = false;
-    if (EqualsKeyword(Peek(), "NOT") && (EqualsKeyword(Peek(1), "IN") ||
-                                         EqualsKeyword(Peek(1), "EXISTS"))) {
+    if (EqualsKeyword(Peek(), "NOT") &&
+        (EqualsKeyword(Peek(1), "IN") || EqualsKeyword(Peek(1), "EXISTS"))) {
       Take();
       negated = true;
     }
@@ -234,7 +256,8 @@ class Parser {
     } else {
       return SyntaxError(op.position,
                          absl::StrCat("expected an operator (=, !=, >, >=, <, <=, TO, IN, EXISTS) "
-                                      "after ", after_field));
+                                      "after ",
+                                      after_field));
     }
     if (!negated) return node;
     FilterNode not_node;
@@ -282,9 +305,9 @@ class Parser {
 absl::StatusOr<FilterNode> ParseFilter(std::string_view source,
                                        const FilterParserOptions& options) {
   if (source.size() > options.max_length) {
-    return InvalidArgumentError(absl::StrCat("filter is longer than ", options.max_length,
-                                             " bytes"),
-                                "filter", options.max_length);
+    return InvalidArgumentError(
+        absl::StrCat("filter is longer than ", options.max_length, " bytes"), "filter",
+        options.max_length);
   }
   AISLE_ASSIGN_OR_RETURN(std::vector<Token> tokens, Lexer(source).Run());
   if (tokens.size() == 1) return SyntaxError(0, "empty filter");

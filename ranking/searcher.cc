@@ -43,8 +43,8 @@ absl::StatusOr<std::vector<index::SortSpec>> ParseSort(const std::vector<std::st
           "sort");
     }
     if (order != "asc" && order != "desc") {
-      return InvalidArgumentError(
-          absl::StrCat("sort '", entry, "' must end in ':asc' or ':desc'"), "sort");
+      return InvalidArgumentError(absl::StrCat("sort '", entry, "' must end in ':asc' or ':desc'"),
+                                  "sort");
     }
     spec.descending = order == "desc";
     specs.push_back(spec);
@@ -78,8 +78,7 @@ absl::StatusOr<SearchResponse> Searcher::Search(const SearchRequest& request) co
         absl::StrCat("q is longer than ", options_.max_query_bytes, " bytes"), "q");
   }
   if (request.facets.size() > options_.max_facets) {
-    return InvalidArgumentError(absl::StrCat("at most ", options_.max_facets, " facets"),
-                                "facets");
+    return InvalidArgumentError(absl::StrCat("at most ", options_.max_facets, " facets"), "facets");
   }
   index::SearchQuery query;
   query.text = request.q;

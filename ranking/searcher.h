@@ -46,8 +46,8 @@ struct SearchResponse {
 
 struct SearcherOptions {
   size_t max_query_bytes = 1024;
-  size_t max_limit = 1000;        // Hits per page.
-  size_t max_offset = 100000;     // Deep paging is a scraper's tool.
+  size_t max_limit = 1000;     // Hits per page.
+  size_t max_offset = 100000;  // Deep paging is a scraper's tool.
   size_t max_facets = 32;
   FilterParserOptions filter;
 };

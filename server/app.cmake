@@ -1,7 +1,7 @@
 # The application layer of server/: request handlers, codecs and the `aisle`
 # binary. (The transport, aisle_http, is defined above.)
 add_library(aisle_server STATIC
-  catalog_handlers.cc flags.cc json_read.cc ops_handlers.cc product_json.cc search_codec.cc
+  body_format.cc catalog_handlers.cc flags.cc json_read.cc ops_handlers.cc product_json.cc search_codec.cc
   signal_handlers.cc event_handlers.cc behaviour_pipeline.cc gen_command.cc import_command.cc)
 target_link_libraries(aisle_server PUBLIC
   aisle_http aisle_ranking aisle_index aisle_ingest aisle_store aisle_commerce aisle_proto aisle_base

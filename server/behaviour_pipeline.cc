@@ -38,8 +38,8 @@ void BehaviourPipeline::PublishDemand(const std::vector<std::string>& product_id
 
 absl::Status BehaviourPipeline::Replay(const store::EventStore& events, int64_t window_ms) {
   std::vector<std::string> touched;
-  absl::Status status = events.ForEachEventSince(
-      clock_->NowMillis() - window_ms, [&](const Event& event) {
+  absl::Status status =
+      events.ForEachEventSince(clock_->NowMillis() - window_ms, [&](const Event& event) {
         if (demand_->Record(event)) touched.push_back(event.product_id);
         preferences_->Update(event).IgnoreError();
         return absl::OkStatus();

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/body_format.h"
 #include "server/errors.h"
 #include "server/json_read.h"
 #include "server/json_writer.h"
@@ -19,36 +20,6 @@ Response Json(int status, std::string body) {
   response.status = status;
   response.body = std::move(body);
   return response;
-}
-
-// The ingest formats by Content-Type; JSON when absent.
-absl::StatusOr<ingest::Format> BodyFormat(const Request& request) {
-  const std::string type = request.ContentType();
-  if (type.empty() || type == "application/json") return ingest::Format::kJson;
-  if (type == "application/x-ndjson" || type == "application/ndjson" ||
-      type == "application/jsonl") {
-    return ingest::Format::kNdjson;
-  }
-  if (type == "application/x-protobuf" || type == "application/protobuf") {
-    return ingest::Format::kProtobuf;
-  }
-  return WithErrorCode(
-      InvalidArgumentError(absl::StrCat("unsupported Content-Type '", type,
-                                        "': use application/json, application/x-ndjson or "
-                                        "application/x-protobuf"),
-                           "Content-Type"),
-      "unsupported_media_type");
-}
-
-void WriteRejections(const std::vector<ingest::Rejection>& rejected, JsonWriter* out) {
-  out->Key("rejected").BeginArray();
-  for (const ingest::Rejection& r : rejected) {
-    out->BeginObject().Key("index").Uint(r.index);
-    if (r.line > 0) out->Key("line").Uint(r.line);
-    if (!r.id.empty()) out->Key("id").String(r.id);
-    out->Key("reason").String(r.reason).EndObject();
-  }
-  out->EndArray();
 }
 
 }  // namespace
@@ -97,9 +68,9 @@ Response CatalogHandlers::IngestProducts(Request& request) const {
   out.BeginObject();
   if (all_rejected) {
     out.Key("error").BeginObject().Key("code").String("all_documents_rejected");
-    out.Key("message").String(absl::StrCat("all ", parsed->rejected.size(),
-                                           " documents were rejected; first: ",
-                                           parsed->rejected.front().reason));
+    out.Key("message").String(
+        absl::StrCat("all ", parsed->rejected.size(),
+                     " documents were rejected; first: ", parsed->rejected.front().reason));
     out.EndObject();
   }
   out.Key("indexed").Uint(upserted).Key("deleted").Uint(deleted);
@@ -176,10 +147,10 @@ Response CatalogHandlers::PatchProduct(Request& request) const {
       auto result = signals_->Apply({**update});
       if (!result.ok()) return FromStatus(result.status());
       if (result->applied == 0) {
-        return FromStatus(WithErrorCode(
-            absl::NotFoundError(absl::StrCat("no product with id '",
-                                             std::string(request.PathParam("id")), "'")),
-            "product_not_found"));
+        return FromStatus(
+            WithErrorCode(absl::NotFoundError(absl::StrCat(
+                              "no product with id '", std::string(request.PathParam("id")), "'")),
+                          "product_not_found"));
       }
       auto product = index_->Get(request.PathParam("id"));
       if (!product.ok()) return FromStatus(product.status());

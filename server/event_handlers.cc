@@ -3,39 +3,24 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/body_format.h"
 #include "server/errors.h"
 #include "server/json_writer.h"
 
 namespace aisle::server {
-namespace {
-
-absl::StatusOr<ingest::Format> EventFormat(const Request& request) {
-  const std::string type = request.ContentType();
-  if (type.empty() || type == "application/json") return ingest::Format::kJson;
-  if (type == "application/x-ndjson" || type == "application/ndjson") {
-    return ingest::Format::kNdjson;
-  }
-  if (type == "application/x-protobuf" || type == "application/protobuf") {
-    return ingest::Format::kProtobuf;
-  }
-  return WithErrorCode(InvalidArgumentError(absl::StrCat("unsupported Content-Type '", type, "'"),
-                                            "Content-Type"),
-                       "unsupported_media_type");
-}
-
-}  // namespace
 
 EventHandlers::EventHandlers(store::EventStore* events, const Clock* clock, Listener on_accepted,
                              ingest::EventLimits limits)
     : events_(events), clock_(clock), on_accepted_(std::move(on_accepted)), limits_(limits) {}
 
 void EventHandlers::Register(Router* router) {
-  router->Add("POST", "/v1/events", [this](Request& r) { return PostEvents(r); },
-              RouteTraits{16 << 20, /*blocking=*/true});
+  router->Add(
+      "POST", "/v1/events", [this](Request& r) { return PostEvents(r); },
+      RouteTraits{16 << 20, /*blocking=*/true});
 }
 
 Response EventHandlers::PostEvents(Request& request) const {
-  auto format = EventFormat(request);
+  auto format = BodyFormat(request);
   if (!format.ok()) return FromStatus(format.status());
   auto parsed = ingest::ParseEvents(request.body, *format, clock_->NowMillis(), limits_);
   if (!parsed.ok()) return FromStatus(parsed.status());
@@ -53,19 +38,14 @@ Response EventHandlers::PostEvents(Request& request) const {
   out.BeginObject();
   if (all_rejected) {
     out.Key("error").BeginObject().Key("code").String("all_events_rejected");
-    out.Key("message").String(absl::StrCat("all ", parsed->rejected.size(),
-                                           " events were rejected; first: ",
-                                           parsed->rejected.front().reason));
+    out.Key("message").String(
+        absl::StrCat("all ", parsed->rejected.size(),
+                     " events were rejected; first: ", parsed->rejected.front().reason));
     out.EndObject();
   }
   out.Key("accepted").Uint(accepted).Key("rejectedCount").Uint(parsed->rejected.size());
-  out.Key("rejected").BeginArray();
-  for (const ingest::Rejection& r : parsed->rejected) {
-    out.BeginObject().Key("index").Uint(r.index);
-    if (r.line > 0) out.Key("line").Uint(r.line);
-    out.Key("reason").String(r.reason).EndObject();
-  }
-  out.EndArray().EndObject();
+  WriteRejections(parsed->rejected, &out);
+  out.EndObject();
   Response response;
   response.status = all_rejected ? 422 : 200;
   response.body = out.Take();

@@ -31,7 +31,8 @@ absl::StatusOr<Flags> Flags::Parse(int argc, char** argv, const std::set<std::st
       continue;
     }
     if (!has_value) {
-      if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
+      if (i + 1 >= argc)
+        return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
       value = argv[++i];
     }
     flags.values_[name] = value;
@@ -51,7 +52,8 @@ absl::StatusOr<int64_t> Flags::Int(const std::string& name, int64_t fallback) co
   const std::string& s = it->second;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (ec != std::errc() || ptr != s.data() + s.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, " expects an integer, got '", s, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " expects an integer, got '", s, "'"));
   }
   return value;
 }

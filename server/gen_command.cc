@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <cstdio>
-#include <string>
 #include <iostream>
+#include <string>
 
 #include "ingest/demo_catalog.h"
 #include "server/commands.h"

@@ -58,8 +58,8 @@ absl::StatusOr<BatchOutcome> PushBatch(HttpClient* client, const std::string& bo
       continue;
     }
     if (response->status != 200 && response->status != 422) {
-      return absl::InternalError(absl::StrCat("server answered ", response->status, ": ",
-                                              response->body));
+      return absl::InternalError(
+          absl::StrCat("server answered ", response->status, ": ", response->body));
     }
     BatchOutcome outcome;
     simdjson::ondemand::parser parser;
@@ -133,11 +133,10 @@ int RunImport(int argc, char** argv) {
                  secs > 0 ? indexed / secs : 0.0);
   }
   std::fprintf(stderr, "\n");
-  std::cout << "file " << path << ": " << products.size() + catalog->rejected.size()
-            << " rows, " << indexed << " imported, " << catalog->rejected.size()
-            << " rejected while reading, " << server_rejected.size()
-            << " rejected by the server, " << catalog->repaired_lines.size()
-            << " rows with invalid UTF-8 repaired\n";
+  std::cout << "file " << path << ": " << products.size() + catalog->rejected.size() << " rows, "
+            << indexed << " imported, " << catalog->rejected.size() << " rejected while reading, "
+            << server_rejected.size() << " rejected by the server, "
+            << catalog->repaired_lines.size() << " rows with invalid UTF-8 repaired\n";
   for (const auto& r : catalog->rejected) {
     std::cout << "  line " << r.line << ": " << r.reason << "\n";
   }

@@ -4,13 +4,13 @@
 #ifndef AISLE_SERVER_JSON_READ_H_
 #define AISLE_SERVER_JSON_READ_H_
 
+#include <simdjson.h>
+
 #include <cstdint>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "base/status.h"
 
@@ -48,7 +48,7 @@ absl::Status ForEachField(std::string_view body, size_t max_depth, Visit&& visit
   simdjson::ondemand::object object;
   if (auto error = doc.get_object().get(object)) {
     return BodyError(error == simdjson::INCORRECT_TYPE ? "the body must be a JSON object"
-                                                      : simdjson::error_message(error),
+                                                       : simdjson::error_message(error),
                      body, nullptr);
   }
   for (auto field_result : object) {

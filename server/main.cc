@@ -20,8 +20,8 @@
 #include "ranking/searcher.h"
 #include "server/behaviour_pipeline.h"
 #include "server/catalog_handlers.h"
-#include "server/event_handlers.h"
 #include "server/commands.h"
+#include "server/event_handlers.h"
 #include "server/flags.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
@@ -123,10 +123,9 @@ int Serve(int argc, char** argv) {
   Router router(&metrics);
   SignalHandlers signals(index->get(), (*store)->signals());
   signals.Register(&router);
-  EventHandlers events((*store)->events(), &clock,
-                       [&behaviour](const std::vector<Event>& accepted) {
-                         behaviour.Accept(accepted);
-                       });
+  EventHandlers events(
+      (*store)->events(), &clock,
+      [&behaviour](const std::vector<Event>& accepted) { behaviour.Accept(accepted); });
   events.Register(&router);
   CatalogHandlers catalog(index->get(), &searcher, &signals);
   catalog.Register(&router);

@@ -24,9 +24,12 @@ void RegisterOpsHandlers(const index::ProductIndex* index, Metrics* metrics, Rou
     const index::IndexStats stats = index->Stats();
     JsonWriter out;
     out.BeginObject()
-        .Key("numberOfDocuments").Uint(stats.documents)
-        .Key("commits").Uint(stats.commits)
-        .Key("generation").Uint(stats.generation)
+        .Key("numberOfDocuments")
+        .Uint(stats.documents)
+        .Key("commits")
+        .Uint(stats.commits)
+        .Key("generation")
+        .Uint(stats.generation)
         .EndObject();
     Response response;
     response.body = out.Take();

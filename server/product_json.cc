@@ -10,8 +10,7 @@ bool ProductFieldSelection::Wants(std::string_view field) const {
                      [&](const std::string& f) { return f == "*" || f == field; });
 }
 
-void WriteProduct(const Product& product, const ProductFieldSelection& selection,
-                  JsonWriter* out) {
+void WriteProduct(const Product& product, const ProductFieldSelection& selection, JsonWriter* out) {
   out->BeginObject();
   WriteProductFields(product, selection, out);
   out->EndObject();

@@ -20,8 +20,7 @@ struct ProductFieldSelection {
 };
 
 // Writes the product as one JSON object.
-void WriteProduct(const Product& product, const ProductFieldSelection& selection,
-                  JsonWriter* out);
+void WriteProduct(const Product& product, const ProductFieldSelection& selection, JsonWriter* out);
 
 // Writes only the fields, into an object the caller has begun (so it can add
 // its own, such as a hit's _rankingScore).

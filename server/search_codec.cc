@@ -48,9 +48,9 @@ absl::Status ReadFilter(simdjson::ondemand::value value, ranking::SearchRequest*
 // Search parameters of Meilisearch that A2 implements; accepted and ignored
 // until then so that InstantSearch clients work.
 bool IsAcceptedButIgnored(std::string_view key) {
-  return key == "attributesToHighlight" || key == "highlightPreTag" ||
-         key == "highlightPostTag" || key == "attributesToCrop" || key == "cropLength" ||
-         key == "cropMarker" || key == "showMatchesPosition" || key == "matchingStrategy" ||
+  return key == "attributesToHighlight" || key == "highlightPreTag" || key == "highlightPostTag" ||
+         key == "attributesToCrop" || key == "cropLength" || key == "cropMarker" ||
+         key == "showMatchesPosition" || key == "matchingStrategy" ||
          key == "showRankingScoreDetails" || key == "attributesToSearchOn";
 }
 
@@ -101,8 +101,8 @@ absl::StatusOr<size_t> QueryUint(const Request& request, std::string_view name) 
 
 std::vector<std::string> QueryList(std::string_view text) {
   std::vector<std::string> out;
-  for (absl::string_view part : absl::StrSplit(absl::string_view(text.data(), text.size()), ',',
-                                               absl::SkipWhitespace())) {
+  for (absl::string_view part :
+       absl::StrSplit(absl::string_view(text.data(), text.size()), ',', absl::SkipWhitespace())) {
     out.emplace_back(part.data(), part.size());
   }
   return out;

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "proto/aisle.pb.h"
+#include "server/body_format.h"
 #include "server/errors.h"
 #include "server/json_read.h"
 #include "server/json_writer.h"
@@ -105,9 +106,8 @@ absl::StatusOr<std::vector<index::SignalUpdate>> ParseNdjson(std::string_view bo
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     index::SignalUpdate u;
-    absl::Status s = json::ForEachField(line, 4, [&](std::string_view key, auto value) {
-      return ReadUpdateField(key, value, &u);
-    });
+    absl::Status s = json::ForEachField(
+        line, 4, [&](std::string_view key, auto value) { return ReadUpdateField(key, value, &u); });
     if (!s.ok()) {
       return InvalidArgumentError(
           absl::StrCat("line ", line_number, ": ", std::string(s.message())), "body");
@@ -139,19 +139,11 @@ absl::StatusOr<std::vector<index::SignalUpdate>> ParseProtobuf(std::string_view 
 }
 
 absl::StatusOr<std::vector<index::SignalUpdate>> ParseUpdates(const Request& request) {
-  const std::string type = request.ContentType();
-  absl::StatusOr<std::vector<index::SignalUpdate>> updates;
-  if (type.empty() || type == "application/json") {
-    updates = ParseJsonArray(request.body);
-  } else if (type == "application/x-ndjson" || type == "application/ndjson") {
-    updates = ParseNdjson(request.body);
-  } else if (type == "application/x-protobuf" || type == "application/protobuf") {
-    updates = ParseProtobuf(request.body);
-  } else {
-    return WithErrorCode(InvalidArgumentError(absl::StrCat("unsupported Content-Type '", type, "'"),
-                                              "Content-Type"),
-                         "unsupported_media_type");
-  }
+  AISLE_ASSIGN_OR_RETURN(const ingest::Format format, BodyFormat(request));
+  absl::StatusOr<std::vector<index::SignalUpdate>> updates =
+      format == ingest::Format::kJson     ? ParseJsonArray(request.body)
+      : format == ingest::Format::kNdjson ? ParseNdjson(request.body)
+                                          : ParseProtobuf(request.body);
   if (!updates.ok()) return updates.status();
   for (size_t i = 0; i < updates->size(); ++i) AISLE_RETURN_IF_ERROR(CheckUpdate((*updates)[i], i));
   return updates;
@@ -186,8 +178,8 @@ SignalHandlers::SignalHandlers(index::ProductIndex* index, store::SignalStore* s
 
 void SignalHandlers::Register(Router* router) {
   const RouteTraits bulk{32 << 20, /*blocking=*/true};
-  router->Add("POST", "/v1/products/signals",
-              [this](Request& r) { return UpdateSignals(r); }, bulk);
+  router->Add(
+      "POST", "/v1/products/signals", [this](Request& r) { return UpdateSignals(r); }, bulk);
   router->Add("GET", "/v1/products/{id}/signals", [this](Request& r) { return GetSignals(r); });
 }
 

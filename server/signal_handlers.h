@@ -32,8 +32,8 @@ class SignalHandlers {
   // A PATCH body that only sets live signals (price, stock, popularity,
   // cost) becomes one update for `id`; nullopt when it sets anything else (a
   // document patch). InvalidArgument for a malformed body or bad values.
-  static absl::StatusOr<std::optional<index::SignalUpdate>> SignalOnlyPatch(
-      std::string_view id, std::string_view body);
+  static absl::StatusOr<std::optional<index::SignalUpdate>> SignalOnlyPatch(std::string_view id,
+                                                                            std::string_view body);
 
   // Applies updates to the index, then durably to the store. Returns the
   // index's result (unknown ids are neither applied nor stored).

@@ -80,9 +80,12 @@ struct StoreOptions {
 };
 
 struct StoreStats {
-  uint64_t commits = 0;      // Write transactions committed.
-  uint64_t write_jobs = 0;   // Write calls run (committed or failed).
-  uint64_t failed_jobs = 0;  // Write calls that reported an error.
+  // Write transactions committed (one per group of write jobs).
+  uint64_t commits = 0;
+  // Write jobs run, committed or failed: one per write call, plus the
+  // store's own (per-user index batches, retention chunks).
+  uint64_t write_jobs = 0;
+  uint64_t failed_jobs = 0;  // Of write_jobs, those that reported an error.
   int schema_version = 0;
 };
 

@@ -88,9 +88,9 @@ TEST_F(IndexSignals, PriceChangeMovesFilterSortFacetsAndHitsWithoutReindex) {
 
 TEST_F(IndexSignals, StockDrivesInStockAndUnknownStockCountsAsInStock) {
   EXPECT_EQ(Ids(Query("inStock", CompareOp::kEq, "true")).size(), 4u);
-  ASSERT_TRUE(index_->UpdateSignals({{.product_id = "m1", .stock = 0},
-                                     {.product_id = "m2", .stock = 7}})
-                  .ok());
+  ASSERT_TRUE(
+      index_->UpdateSignals({{.product_id = "m1", .stock = 0}, {.product_id = "m2", .stock = 7}})
+          .ok());
   auto in_stock = Ids(Query("inStock", CompareOp::kEq, "true"));
   std::sort(in_stock.begin(), in_stock.end());
   EXPECT_EQ(in_stock, (std::vector<std::string>{"m0", "m2", "m3"}));

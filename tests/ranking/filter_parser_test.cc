@@ -15,12 +15,18 @@ using Kind = FilterNode::Kind;
 std::string Show(const FilterNode& n) {
   auto op = [](CompareOp o) {
     switch (o) {
-      case CompareOp::kEq: return "=";
-      case CompareOp::kNe: return "!=";
-      case CompareOp::kLt: return "<";
-      case CompareOp::kLe: return "<=";
-      case CompareOp::kGt: return ">";
-      case CompareOp::kGe: return ">=";
+      case CompareOp::kEq:
+        return "=";
+      case CompareOp::kNe:
+        return "!=";
+      case CompareOp::kLt:
+        return "<";
+      case CompareOp::kLe:
+        return "<=";
+      case CompareOp::kGt:
+        return ">";
+      case CompareOp::kGe:
+        return ">=";
     }
     return "?";
   };
@@ -30,12 +36,18 @@ std::string Show(const FilterNode& n) {
     return s + ")";
   };
   switch (n.kind) {
-    case Kind::kAnd: return join("AND");
-    case Kind::kOr: return join("OR");
-    case Kind::kNot: return join("NOT");
-    case Kind::kCompare: return n.field + op(n.op) + n.values[0];
-    case Kind::kRange: return n.field + "[" + n.values[0] + ".." + n.values[1] + "]";
-    case Kind::kExists: return n.field + "?";
+    case Kind::kAnd:
+      return join("AND");
+    case Kind::kOr:
+      return join("OR");
+    case Kind::kNot:
+      return join("NOT");
+    case Kind::kCompare:
+      return n.field + op(n.op) + n.values[0];
+    case Kind::kRange:
+      return n.field + "[" + n.values[0] + ".." + n.values[1] + "]";
+    case Kind::kExists:
+      return n.field + "?";
     case Kind::kIn: {
       std::string s = n.field + " IN{";
       for (size_t i = 0; i < n.values.size(); ++i) s += (i ? "|" : "") + n.values[i];
@@ -96,16 +108,16 @@ TEST(FilterParser, QuotedValuesKeepSpacesAndEscapes) {
 }
 
 TEST(FilterParser, ReportsThePositionOfSyntaxErrors) {
-  EXPECT_EQ(ErrorAt("brand ="), 7u);                  // Missing value at the end.
-  EXPECT_EQ(ErrorAt("brand = Apple AND"), 17u);       // Dangling AND.
-  EXPECT_EQ(ErrorAt("(brand = Apple"), 14u);          // Missing ')'.
-  EXPECT_EQ(ErrorAt("brand = Apple)"), 13u);          // Stray ')'.
-  EXPECT_EQ(ErrorAt("price 10 500"), 9u);             // Range without TO.
-  EXPECT_EQ(ErrorAt("brand IN phones"), 9u);          // IN without '['.
-  EXPECT_EQ(ErrorAt("brand IN [a b]"), 12u);          // Missing comma.
-  EXPECT_EQ(ErrorAt("brand = 'open"), 8u);            // Unterminated string.
-  EXPECT_EQ(ErrorAt("brand ! Apple"), 6u);            // Lone '!'.
-  EXPECT_EQ(ErrorAt("= Apple"), 0u);                  // No attribute.
+  EXPECT_EQ(ErrorAt("brand ="), 7u);             // Missing value at the end.
+  EXPECT_EQ(ErrorAt("brand = Apple AND"), 17u);  // Dangling AND.
+  EXPECT_EQ(ErrorAt("(brand = Apple"), 14u);     // Missing ')'.
+  EXPECT_EQ(ErrorAt("brand = Apple)"), 13u);     // Stray ')'.
+  EXPECT_EQ(ErrorAt("price 10 500"), 9u);        // Range without TO.
+  EXPECT_EQ(ErrorAt("brand IN phones"), 9u);     // IN without '['.
+  EXPECT_EQ(ErrorAt("brand IN [a b]"), 12u);     // Missing comma.
+  EXPECT_EQ(ErrorAt("brand = 'open"), 8u);       // Unterminated string.
+  EXPECT_EQ(ErrorAt("brand ! Apple"), 6u);       // Lone '!'.
+  EXPECT_EQ(ErrorAt("= Apple"), 0u);             // No attribute.
   EXPECT_EQ(ErrorAt(""), 0u);
   EXPECT_EQ(ErrorAt("   "), 0u);
 }

@@ -1,5 +1,6 @@
 // The `aisle` binary as a user runs it: started, fed, killed with SIGKILL
 // right after acknowledged writes, restarted; nothing acknowledged is lost.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -9,7 +10,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <fcntl.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,8 +44,9 @@ class AisleProcess {
 
   void Start(std::vector<std::string> extra = {}) {
     port_ = FreePort();
-    std::vector<std::string> args = {testing::BuiltBinary("aisle"), "serve", "--data", data_dir_,
-                                     "--port", std::to_string(port_), "--threads", "2"};
+    std::vector<std::string> args = {
+        testing::BuiltBinary("aisle"), "serve",     "--data", data_dir_, "--port",
+        std::to_string(port_),         "--threads", "2"};
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = ::fork();
     ASSERT_GE(pid_, 0);
@@ -164,8 +165,8 @@ TEST(AisleProcess, SigtermDrainsAndRestartKeepsTheData) {
   JsonBody before(r->body);
   const uint64_t hits = before.Uint("/estimatedTotalHits");
   ASSERT_GT(hits, 0u) << r->body;
-  ASSERT_TRUE(aisle.client()->Send("PATCH", "/v1/products/p0000007", R"({"title":"Renamed Item"})")
-                  .ok());
+  ASSERT_TRUE(
+      aisle.client()->Send("PATCH", "/v1/products/p0000007", R"({"title":"Renamed Item"})").ok());
 
   const int status = aisle.Signal(SIGTERM);
   ASSERT_TRUE(WIFEXITED(status));

@@ -89,7 +89,7 @@ TEST_F(CatalogRoutes, AttributesToRetrieveLimitsHitFieldsAndCostStaysPrivate) {
 TEST_F(CatalogRoutes, NdjsonRejectsBadLinesAndAppliesTheRest) {
   const std::string body =
       "{\"id\": \"n1\", \"title\": \"Oolong Tea\", \"price\": 3}\n"
-      "{\"id\": \"n2\", \"price\": 3}\n"                       // Line 2: no title.
+      "{\"id\": \"n2\", \"price\": 3}\n"                        // Line 2: no title.
       "{\"id\": \"n3\", \"title\": \"Chai\", \"price\": -1}\n"  // Line 3: negative price.
       "{not json}\n"                                            // Line 4: malformed.
       "{\"id\": \"n5\", \"title\": \"Black Tea\", \"price\": 2}\n";

@@ -52,10 +52,10 @@ TEST_F(EventRoutes, AcceptedEventsAreStoredAndRaiseDemand) {
 }
 
 TEST_F(EventRoutes, SingleObjectNdjsonAndProtobufBodies) {
-  ASSERT_EQ(Call("POST", "/v1/events",
-                 R"({"type":"view","userId":"u","sessionId":"s","productId":"p2"})")
-                .status,
-            200);
+  ASSERT_EQ(
+      Call("POST", "/v1/events", R"({"type":"view","userId":"u","sessionId":"s","productId":"p2"})")
+          .status,
+      200);
   ASSERT_EQ(Call("POST", "/v1/events",
                  "{\"type\":\"click\",\"userId\":\"u\",\"sessionId\":\"s\",\"productId\":\"p2\"}\n",
                  "application/x-ndjson")
@@ -79,8 +79,7 @@ TEST_F(EventRoutes, BadEventsAreRefusedAndNotStored) {
       R"({"type":"view","sessionId":"s","productId":"p1"})",
       R"({"type":"view","userId":"u","productId":"p1"})",
       R"({"type":"view","userId":"u","sessionId":"s"})",
-      R"({"type":"view","userId":"u","sessionId":"s","productId":"p1","timestamp":)" + future +
-          "}",
+      R"({"type":"view","userId":"u","sessionId":"s","productId":"p1","timestamp":)" + future + "}",
       R"({"type":"view","userId":"u","sessionId":"s","productId":"p1","extra":1})",
   };
   for (const std::string& body : bodies) {

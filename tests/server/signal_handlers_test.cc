@@ -62,9 +62,9 @@ TEST_F(SignalRoutes, PatchOfPriceOrStockIsALiveSignal) {
 }
 
 TEST_F(SignalRoutes, NdjsonAndProtobufBodiesAndUnknownIds) {
-  auto r = Call("POST", "/v1/products/signals",
-                "{\"id\":\"a\",\"stock\":3}\n{\"id\":\"zzz\",\"stock\":1}\n",
-                "application/x-ndjson");
+  auto r =
+      Call("POST", "/v1/products/signals",
+           "{\"id\":\"a\",\"stock\":3}\n{\"id\":\"zzz\",\"stock\":1}\n", "application/x-ndjson");
   ASSERT_EQ(r.status, 200) << r.body;
   JsonBody result(r.body);
   EXPECT_EQ(result.Uint("/applied"), 1u);
@@ -81,16 +81,16 @@ TEST_F(SignalRoutes, NdjsonAndProtobufBodiesAndUnknownIds) {
 
 TEST_F(SignalRoutes, BadSignalInputsAreRejectedAndNothingChanges) {
   const char* bodies[] = {
-      R"({"productId":"a","price":1})",           // Not an array.
-      R"([{"productId":"a","price":-1}])",        // Negative price.
-      R"([{"productId":"a","stock":-2}])",        // Negative stock.
-      R"([{"productId":"a","stock":1.5}])",       // Not an integer.
-      R"([{"productId":"a","colour":"red"}])",    // Unknown field.
-      R"([{"price":3}])",                         // No id.
-      R"([{"productId":"a"}])",                   // Nothing to set.
-      R"([{"productId":"a","price":"cheap"}])",   // Wrong type.
-      R"([{"productId":"a","price":1}] extra)",   // Trailing content.
-      "[{\"productId\":\"\xFF\",\"price\":1}]",   // Invalid UTF-8.
+      R"({"productId":"a","price":1})",          // Not an array.
+      R"([{"productId":"a","price":-1}])",       // Negative price.
+      R"([{"productId":"a","stock":-2}])",       // Negative stock.
+      R"([{"productId":"a","stock":1.5}])",      // Not an integer.
+      R"([{"productId":"a","colour":"red"}])",   // Unknown field.
+      R"([{"price":3}])",                        // No id.
+      R"([{"productId":"a"}])",                  // Nothing to set.
+      R"([{"productId":"a","price":"cheap"}])",  // Wrong type.
+      R"([{"productId":"a","price":1}] extra)",  // Trailing content.
+      "[{\"productId\":\"\xFF\",\"price\":1}]",  // Invalid UTF-8.
   };
   for (const char* body : bodies) {
     SCOPED_TRACE(body);
@@ -110,9 +110,9 @@ TEST_F(SignalRoutes, BadSignalInputsAreRejectedAndNothingChanges) {
 }
 
 TEST_F(SignalRoutes, AcknowledgedSignalsAreInTheStore) {
-  ASSERT_EQ(Call("POST", "/v1/products/signals", R"([{"productId":"a","price":7,"stock":2}])")
-                .status,
-            200);
+  ASSERT_EQ(
+      Call("POST", "/v1/products/signals", R"([{"productId":"a","price":7,"stock":2}])").status,
+      200);
   auto stored = store_->signals()->GetSignal("a");
   ASSERT_TRUE(stored.ok());
   ASSERT_TRUE(stored->has_value());

@@ -231,8 +231,9 @@ TEST_F(EventStoreTest, ConcurrentAppendsAreAllStoredWithFewerCommitsThanCalls) {
   }
   const StoreStats stats = store_->Stats();
   EXPECT_EQ(stats.write_jobs, static_cast<uint64_t>(kThreads * kCalls));
-  // Group commit: calls queued while a COMMIT (an fsync) runs share the next.
-  EXPECT_LT(stats.commits, stats.write_jobs);
+  // Group commit: calls queued while a COMMIT (an fsync) runs share the next,
+  // so with 8 submitters a transaction holds several calls on average.
+  EXPECT_LE(stats.commits * 2, stats.write_jobs);
 }
 
 TEST_F(EventStoreTest, CloseDrainsPendingAppends) {
