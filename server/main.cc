@@ -9,11 +9,15 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 
 #include "base/clock.h"
 #include "commerce/demand_counters.h"
+#include "commerce/pricing_service.h"
+#include "commerce/quote_book.h"
 #include "commerce/user_preferences.h"
 #include "index/product_index.h"
 #include "ingest/demo_catalog.h"
@@ -26,6 +30,7 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/ops_handlers.h"
+#include "server/pricing_handlers.h"
 #include "server/router.h"
 #include "server/signal_handlers.h"
 #include "store/store.h"
@@ -127,6 +132,31 @@ int Serve(int argc, char** argv) {
       (*store)->events(), &clock,
       [&behaviour](const std::vector<Event>& accepted) { behaviour.Accept(accepted); });
   events.Register(&router);
+
+  auto engine = commerce::PricingEngine::Create();
+  if (!engine.ok()) {
+    std::cerr << "aisle serve: pricing: " << engine.status().message() << "\n";
+    return 1;
+  }
+  commerce::PricingService pricing(
+      clock, demand, preferences,
+      [&index](const std::string& id) -> std::optional<int64_t> {
+        auto live = (*index)->Signals(id);
+        return live.ok() ? live->stock : std::nullopt;
+      },
+      StoreCompetitorLookup((*store)->competitor_prices()),
+      std::make_shared<const commerce::PricingEngine>(std::move(*engine)));
+  // Quote ids must not be guessable: a seeded generator, not a counter.
+  std::mutex quote_rng_mu;
+  std::mt19937_64 quote_rng{std::random_device{}()};
+  commerce::QuoteBookOptions quote_options;
+  quote_options.random = [&] {
+    std::lock_guard lock(quote_rng_mu);
+    return quote_rng();
+  };
+  commerce::QuoteBook quotes(clock, quote_options);
+  PricingHandlers pricing_routes(index->get(), &pricing, &quotes, (*store)->competitor_prices());
+  pricing_routes.Register(&router);
   CatalogHandlers catalog(index->get(), &searcher, &signals);
   catalog.Register(&router);
   RegisterOpsHandlers(index->get(), &metrics, &router);

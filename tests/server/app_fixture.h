@@ -18,6 +18,7 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/ops_handlers.h"
+#include "server/pricing_handlers.h"
 #include "server/router.h"
 #include "server/signal_handlers.h"
 #include "store/store.h"
@@ -52,6 +53,20 @@ class AppFixture : public ::testing::Test {
         store_->events(), &clock_,
         [this](const std::vector<Event>& accepted) { behaviour_->Accept(accepted); });
     events_->Register(router_.get());
+    auto engine = commerce::PricingEngine::Create();
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    pricing_ = std::make_unique<commerce::PricingService>(
+        clock_, *demand_, *preferences_,
+        [this](const std::string& id) -> std::optional<int64_t> {
+          auto live = index_->Signals(id);
+          return live.ok() ? live->stock : std::nullopt;
+        },
+        StoreCompetitorLookup(store_->competitor_prices()),
+        std::make_shared<const commerce::PricingEngine>(std::move(*engine)));
+    quotes_ = std::make_unique<commerce::QuoteBook>(clock_);
+    pricing_routes_ = std::make_unique<PricingHandlers>(index_.get(), pricing_.get(), quotes_.get(),
+                                                        store_->competitor_prices());
+    pricing_routes_->Register(router_.get());
     catalog_ = std::make_unique<CatalogHandlers>(index_.get(), searcher_.get(), signals_.get(),
                                                  handler_options);
     catalog_->Register(router_.get());
@@ -97,6 +112,9 @@ class AppFixture : public ::testing::Test {
   std::unique_ptr<commerce::UserPreferences> preferences_;
   std::unique_ptr<BehaviourPipeline> behaviour_;
   std::unique_ptr<EventHandlers> events_;
+  std::unique_ptr<commerce::PricingService> pricing_;
+  std::unique_ptr<commerce::QuoteBook> quotes_;
+  std::unique_ptr<PricingHandlers> pricing_routes_;
   std::unique_ptr<SignalHandlers> signals_;
   std::unique_ptr<CatalogHandlers> catalog_;
   std::unique_ptr<HttpServer> server_;
