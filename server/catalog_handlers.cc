@@ -60,6 +60,7 @@ Response CatalogHandlers::IngestProducts(Request& request) const {
     auto n = index_->Delete(parsed->delete_ids);
     if (!n.ok()) return FromStatus(n.status());
     deleted = *n;
+    if (absl::Status s = ForgetSignals(parsed->delete_ids); !s.ok()) return FromStatus(s);
   }
   // Nothing applied and something rejected: the request as a whole failed,
   // and says so in the usual error shape besides the per-document reasons.
@@ -101,6 +102,7 @@ Response CatalogHandlers::DeleteProducts(Request& request) const {
   }
   auto deleted = index_->Delete(ids);
   if (!deleted.ok()) return FromStatus(deleted.status());
+  if (absl::Status s = ForgetSignals(ids); !s.ok()) return FromStatus(s);
   JsonWriter out;
   out.BeginObject().Key("deleted").Uint(*deleted).EndObject();
   return Json(200, out.Take());
@@ -121,6 +123,10 @@ Response CatalogHandlers::ProductWithSignals(std::string_view id, Product produc
   }
   out.EndObject();
   return Json(200, out.Take());
+}
+
+absl::Status CatalogHandlers::ForgetSignals(const std::vector<std::string>& ids) const {
+  return signals_ == nullptr ? absl::OkStatus() : signals_->Forget(ids);
 }
 
 Response CatalogHandlers::GetProduct(Request& request) const {
@@ -172,6 +178,7 @@ Response CatalogHandlers::DeleteProduct(Request& request) const {
   const std::string id(request.PathParam("id"));
   auto deleted = index_->Delete({id});
   if (!deleted.ok()) return FromStatus(deleted.status());
+  if (absl::Status s = ForgetSignals({id}); !s.ok()) return FromStatus(s);
   if (*deleted == 0) {
     return FromStatus(WithErrorCode(
         absl::NotFoundError(absl::StrCat("no product with id '", id, "'")), "product_not_found"));

@@ -43,6 +43,7 @@ class CatalogHandlers {
 
  private:
   Response ProductWithSignals(std::string_view id, Product product) const;
+  absl::Status ForgetSignals(const std::vector<std::string>& ids) const;
 
   index::ProductIndex* index_;
   const ranking::Searcher* searcher_;

@@ -194,6 +194,11 @@ absl::StatusOr<index::SignalUpdateResult> SignalHandlers::Apply(
   return result;
 }
 
+absl::Status SignalHandlers::Forget(const std::vector<std::string>& product_ids) const {
+  if (product_ids.empty()) return absl::OkStatus();
+  return signals_->DeleteSignals(product_ids).get().status();
+}
+
 Response SignalHandlers::UpdateSignals(Request& request) const {
   auto updates = ParseUpdates(request);
   if (!updates.ok()) return FromStatus(updates.status());

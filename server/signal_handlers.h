@@ -9,6 +9,7 @@
 #define AISLE_SERVER_SIGNAL_HANDLERS_H_
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,6 +40,10 @@ class SignalHandlers {
   // index's result (unknown ids are neither applied nor stored).
   absl::StatusOr<index::SignalUpdateResult> Apply(
       const std::vector<index::SignalUpdate>& updates) const;
+
+  // Drops the stored signals of deleted products, so a product later
+  // re-created under the same id does not inherit its old price or stock.
+  absl::Status Forget(const std::vector<std::string>& product_ids) const;
 
  private:
   index::ProductIndex* index_;

@@ -120,5 +120,20 @@ TEST_F(SignalRoutes, AcknowledgedSignalsAreInTheStore) {
   EXPECT_EQ((*stored)->stock, 2);
 }
 
+TEST_F(SignalRoutes, DeletedProductsForgetTheirStoredSignals) {
+  ASSERT_EQ(
+      Call("POST", "/v1/products/signals", R"([{"productId":"a","price":7,"stock":0}])").status,
+      200);
+  ASSERT_EQ(Call("DELETE", "/v1/products/a").status, 200);
+  auto stored = store_->signals()->GetSignal("a");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_FALSE(stored->has_value()) << "a re-created 'a' must not inherit price 7 and stock 0";
+  // Re-created: the catalog price is live again and the product is in stock.
+  ASSERT_EQ(
+      Call("POST", "/v1/products", R"([{"id":"a","title":"Copper Kettle","price":30}])").status,
+      200);
+  EXPECT_EQ(FirstByPrice("inStock = false"), "<missing>");
+}
+
 }  // namespace
 }  // namespace aisle::server
