@@ -116,6 +116,7 @@ class ProductIndexImpl : public ProductIndex {
       const std::vector<SignalUpdate>& updates) override;
   absl::StatusOr<LiveSignals> Signals(std::string_view id) const override;
   absl::StatusOr<SearchResult> Search(const SearchQuery& query) const override;
+  absl::StatusOr<std::vector<Hit>> Scan(ScanCursor* cursor, size_t limit) const override;
 
   IndexStats Stats() const override {
     return IndexStats{writer_.documents(), writer_.commits(), writer_.generation()};
@@ -430,6 +431,31 @@ absl::StatusOr<SearchResult> ProductIndexImpl::Search(const SearchQuery& query) 
   AISLE_ASSIGN_OR_RETURN(const SearchPlan plan, Plan(query));
   return WithReader<SearchResult>("search",
                                   [&](Reader& reader) { return RunSearch(reader, query, plan); });
+}
+
+absl::StatusOr<std::vector<Hit>> ProductIndexImpl::Scan(ScanCursor* cursor, size_t limit) const {
+  if (cursor->done || limit == 0) return std::vector<Hit>();
+  ScanCursor next = *cursor;
+  auto page = WithReader<std::vector<Hit>>(
+      "scan", [&](Reader& reader) -> absl::StatusOr<std::vector<Hit>> {
+        std::vector<Hit> hits;
+        next = *cursor;  // A retry starts over from the caller's cursor.
+        Xapian::PostingIterator it = reader.db.postlist_begin(std::string());
+        const Xapian::PostingIterator end = reader.db.postlist_end(std::string());
+        it.skip_to(next.next_docid);
+        for (; it != end && hits.size() < limit; ++it) {
+          AISLE_ASSIGN_OR_RETURN(Product product,
+                                 proto::ParseProduct(reader.db.get_document(*it).get_data()));
+          LiveSignals live = ReadSignals(*it);
+          product.price = live.price;
+          hits.push_back(Hit{std::move(product), 0, live});
+          next.next_docid = *it + 1;
+        }
+        next.done = it == end;
+        return hits;
+      });
+  if (page.ok()) *cursor = next;
+  return page;
 }
 
 }  // namespace

@@ -117,6 +117,13 @@ struct SearchResult {
   std::map<std::string, FacetStats> facet_stats;  // Numeric facets with >= 1 value.
 };
 
+// A position in a scan over every product (see ProductIndex::Scan). Start
+// with a default-constructed cursor.
+struct ScanCursor {
+  uint32_t next_docid = 1;
+  bool done = false;
+};
+
 struct IndexStats {
   uint64_t documents = 0;
   uint64_t commits = 0;
@@ -154,6 +161,13 @@ class ProductIndex {
   // InvalidArgument (message names the field and position) for a filter, facet
   // or sort on an unknown or unsuitable field.
   virtual absl::StatusOr<SearchResult> Search(const SearchQuery& query) const = 0;
+
+  // Up to `limit` products from the cursor on, in storage order, as Hits
+  // (live price in product.price, base price in live.base_price, score 0);
+  // advances the cursor and sets cursor->done after the last product.
+  // Products live for the whole scan are returned exactly once; products
+  // added or deleted meanwhile may or may not be.
+  virtual absl::StatusOr<std::vector<Hit>> Scan(ScanCursor* cursor, size_t limit) const = 0;
 
   virtual IndexStats Stats() const = 0;
 

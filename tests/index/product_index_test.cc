@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include "tests/index/catalog_fixture.h"
 
@@ -348,6 +349,41 @@ TEST(ProductIndexOpen, RejectsAnEmptyPathAndAFile) {
   std::ofstream(options.path) << "not a database";
   index = ProductIndex::Open(options);
   EXPECT_FALSE(index.ok());
+}
+
+TEST_F(ProductIndexTest, ScanVisitsEveryProductOnceInPagesWithLivePrices) {
+  std::vector<Product> products = GenerateCatalog(25);
+  ASSERT_TRUE(index_->Upsert(products).ok());
+  ASSERT_TRUE(index_->Delete({products[3].id}).ok());
+  auto updated = index_->UpdateSignals({{.product_id = products[5].id, .price = 1.25}});
+  ASSERT_TRUE(updated.ok() && updated->applied == 1);
+
+  ScanCursor cursor;
+  std::map<std::string, Hit> seen;
+  int pages = 0;
+  while (!cursor.done) {
+    auto page = index_->Scan(&cursor, 7);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_LE(page->size(), 7u);
+    for (Hit& hit : *page) {
+      EXPECT_TRUE(seen.emplace(hit.product.id, hit).second) << hit.product.id << " twice";
+    }
+    ASSERT_LT(++pages, 10) << "the scan must end";
+  }
+  EXPECT_EQ(seen.size(), 24u);
+  EXPECT_EQ(seen.count(products[3].id), 0u) << "deleted";
+  EXPECT_DOUBLE_EQ(seen.at(products[5].id).product.price, 1.25);
+  EXPECT_DOUBLE_EQ(seen.at(products[5].id).live.base_price, products[5].price);
+  EXPECT_EQ(seen.at(products[7].id).product.title, products[7].title);
+  // A finished cursor stays finished; a zero limit returns nothing.
+  auto after = index_->Scan(&cursor, 7);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->empty());
+  ScanCursor fresh;
+  auto none = index_->Scan(&fresh, 0);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  EXPECT_FALSE(fresh.done);
 }
 
 TEST(ProductIndexOpen, CreatesMissingParentDirectories) {
