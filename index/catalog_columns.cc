@@ -23,18 +23,16 @@ void SetOrClear(ChunkedArray<uint32_t>* column, uint32_t docid, uint32_t value) 
 uint32_t Dictionary::Intern(const std::string& key, std::string_view display) {
   auto it = ordinals_.find(key);
   if (it != ordinals_.end()) return it->second;
-  uint32_t ordinal = 0;
-  {
-    std::unique_lock lock(mu_);
-    displays_.emplace_back(display);
-    ordinal = static_cast<uint32_t>(displays_.size());
-  }
+  std::unique_lock lock(mu_);
+  displays_.emplace_back(display);
+  const auto ordinal = static_cast<uint32_t>(displays_.size());
   ordinals_.emplace(key, ordinal);
   size_.store(ordinal, std::memory_order_release);
   return ordinal;
 }
 
 uint32_t Dictionary::Find(const std::string& key) const {
+  std::shared_lock lock(mu_);
   auto it = ordinals_.find(key);
   return it == ordinals_.end() ? 0 : it->second;
 }

@@ -141,12 +141,12 @@ class ChunkedReader {
 
 // Values of one facet <-> ordinals. Matching is by lowercased key; the display
 // form is that of the first occurrence. Intern() is for the writer thread
-// only; Display()/size() are safe from any thread.
+// only; Find()/Display()/size() are safe from any thread.
 class Dictionary {
  public:
   // The ordinal of `key` (already normalized), adding it with `display`.
   uint32_t Intern(const std::string& key, std::string_view display);
-  // 0 when absent. Writer thread only.
+  // 0 when absent.
   uint32_t Find(const std::string& key) const;
   // Highest ordinal handed out.
   uint32_t size() const { return size_.load(std::memory_order_acquire); }
@@ -161,7 +161,7 @@ class Dictionary {
  private:
   mutable std::shared_mutex mu_;
   std::vector<std::string> displays_;                   // Guarded by mu_.
-  std::unordered_map<std::string, uint32_t> ordinals_;  // Writer thread only.
+  std::unordered_map<std::string, uint32_t> ordinals_;  // Guarded by mu_ (writes).
   std::atomic<uint32_t> size_{0};
 };
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "index/blend_internal.h"
 #include "index/catalog_columns_internal.h"
 #include "index/document_builder_internal.h"
 #include "index/facet_spy_internal.h"
@@ -90,6 +91,16 @@ struct SearchPlan {
   std::vector<std::pair<std::string, internal::FacetSource>> facets;
   std::vector<std::pair<NumericField, bool>> sort_keys;  // (field, descending)
   bool relevance_first = false;                          // Sort by relevance, then the keys.
+  std::shared_ptr<const internal::ResolvedBlend> blend;  // Null: BM25 alone.
+};
+
+// What FetchHits ranks by: the query that matches and weighs, and how to
+// turn a match weight into a hit's score and details.
+struct Ranking {
+  Xapian::Query query;
+  bool has_text = false;
+  double best_bm25 = 0;   // The text's best possible BM25 (blended with text).
+  double bm25_scale = 0;  // Relevance weight / best_bm25.
 };
 
 class ProductIndexImpl : public ProductIndex {
@@ -136,9 +147,15 @@ class ProductIndexImpl : public ProductIndex {
   void CountExactly(Reader& reader, const Xapian::Query& query, const SearchPlan& plan,
                     SearchResult* result) const;
   // The requested page (and the estimated total when no exact one was made).
-  absl::Status FetchHits(Reader& reader, const Xapian::Query& query, bool has_text,
-                         const SearchQuery& request, const SearchPlan& plan,
-                         SearchResult* result) const;
+  absl::Status FetchHits(Reader& reader, const Ranking& ranking, const SearchQuery& request,
+                         const SearchPlan& plan, SearchResult* result) const;
+  // The ranked query: the text (or everything) under the filter, blended
+  // with the business terms when the plan has a blend.
+  Ranking RankingFor(Reader& reader, const std::optional<Xapian::Query>& text,
+                     const SearchPlan& plan) const;
+  // Hit::score and Hit::details of one match.
+  void Score(const Ranking& ranking, const SearchPlan& plan, bool explain, double weight,
+             double max_possible, uint32_t docid, internal::BlendScorer* scorer, Hit* hit) const;
 
   // Runs fn(Reader&) -> StatusOr<T> on a pooled reader; converts Xapian
   // errors; reopens and retries what a concurrent commit may have disturbed.
@@ -296,6 +313,7 @@ absl::StatusOr<SearchPlan> ProductIndexImpl::Plan(const SearchQuery& query) cons
     }
     plan.sort_keys.emplace_back(*column, query.sort[i].descending);
   }
+  if (query.blend) plan.blend = internal::ResolveBlend(*query.blend, *columns_);
   return plan;
 }
 
@@ -315,13 +333,73 @@ void ProductIndexImpl::CountExactly(Reader& reader, const Xapian::Query& query,
   spy.Render(result);
 }
 
-absl::Status ProductIndexImpl::FetchHits(Reader& reader, const Xapian::Query& query, bool has_text,
+Ranking ProductIndexImpl::RankingFor(Reader& reader, const std::optional<Xapian::Query>& text,
+                                     const SearchPlan& plan) const {
+  Ranking ranking;
+  ranking.has_text = text.has_value();
+  if (plan.blend == nullptr) {
+    ranking.query = text ? *text : internal::MatchAllQuery();
+  } else {
+    auto* source = new internal::BlendSource(columns_.get(), plan.blend);
+    const Xapian::Query business(source->release());
+    if (!text) {
+      ranking.query = business;
+    } else {
+      // Relevance is BM25 over the best BM25 this query could reach, so its
+      // weight means the same for one word or five. Xapian computes that
+      // bound without matching when asked for no hits (a few microseconds).
+      Xapian::Enquire bound(reader.db);
+      bound.set_query(*text);
+      bound.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0, 0.5));
+      ranking.best_bm25 = bound.get_mset(0, 0).get_max_possible();
+      ranking.bm25_scale =
+          ranking.best_bm25 > 0 ? plan.blend->weights.relevance / ranking.best_bm25 : 0;
+      ranking.query = Xapian::Query(
+          Xapian::Query::OP_AND_MAYBE,
+          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, *text, ranking.bm25_scale), business);
+    }
+  }
+  if (plan.filter) {
+    ranking.query = Xapian::Query(Xapian::Query::OP_FILTER, ranking.query, *plan.filter);
+  }
+  return ranking;
+}
+
+void ProductIndexImpl::Score(const Ranking& ranking, const SearchPlan& plan, bool explain,
+                             double weight, double max_possible, uint32_t docid,
+                             internal::BlendScorer* scorer, Hit* hit) const {
+  if (plan.blend == nullptr) {
+    hit->score = ranking.has_text && max_possible > 0 ? weight / max_possible : 0;
+    return;
+  }
+  const internal::ResolvedBlend& blend = *plan.blend;
+  hit->score = blend.total_weight > 0 ? std::clamp(weight / blend.total_weight, 0.0, 1.0) : 0;
+  if (!explain) return;
+  ScoreDetails details;
+  scorer->Explain(docid, &details);
+  // The match weight is scaled BM25 plus the business terms; what the terms
+  // do not explain is relevance. (A signal written between the match and
+  // this read shifts it slightly.)
+  const double business = details.availability.contribution() + details.demand.contribution() +
+                          details.popularity.contribution() + details.margin.contribution() +
+                          details.personalization.contribution();
+  const double relevance = std::max(0.0, weight - business);
+  details.relevance.weight = blend.weights.relevance;
+  if (ranking.has_text && blend.weights.relevance > 0) {
+    details.relevance.value = std::min(1.0, relevance / blend.weights.relevance);
+    details.bm25 = ranking.bm25_scale > 0 ? relevance / ranking.bm25_scale : 0;
+  }
+  hit->details = details;
+}
+
+absl::Status ProductIndexImpl::FetchHits(Reader& reader, const Ranking& ranking,
                                          const SearchQuery& request, const SearchPlan& plan,
                                          SearchResult* result) const {
   Xapian::Enquire enquire(reader.db);
-  enquire.set_query(query);
-  // No text: every match weighs the same and docid order is the stable order.
-  if (!has_text) {
+  enquire.set_query(ranking.query);
+  // Neither text nor blend: every match weighs the same and docid order is
+  // the stable order.
+  if (!ranking.has_text && plan.blend == nullptr) {
     enquire.set_weighting_scheme(Xapian::BoolWeight());
   } else {
     // BM25 without document-length normalisation (b = 0): field weights are
@@ -348,14 +426,20 @@ absl::Status ProductIndexImpl::FetchHits(Reader& reader, const Xapian::Query& qu
     result->total_hits = mset.get_matches_estimated();
     result->total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
   }
+  std::optional<internal::BlendScorer> scorer;
+  if (plan.blend != nullptr && request.explain) scorer.emplace(columns_.get(), plan.blend);
   // No MSet::fetch(): in Xapian 1.4.22 it reads out of bounds when offset > 0,
   // and it only pays off for remote databases.
   result->hits.reserve(mset.size());
   for (auto it = mset.begin(); it != mset.end(); ++it) {
     AISLE_ASSIGN_OR_RETURN(Product product, proto::ParseProduct(it.get_document().get_data()));
-    LiveSignals live = ReadSignals(*it);
-    product.price = live.price;
-    result->hits.push_back(Hit{std::move(product), it.get_weight(), live});
+    Hit hit;
+    hit.live = ReadSignals(*it);
+    product.price = hit.live.price;
+    hit.product = std::move(product);
+    Score(ranking, plan, request.explain, it.get_weight(), mset.get_max_possible(), *it,
+          scorer ? &*scorer : nullptr, &hit);
+    result->hits.push_back(std::move(hit));
   }
   return absl::OkStatus();
 }
@@ -374,7 +458,8 @@ absl::StatusOr<SearchResult> ProductIndexImpl::RunSearch(Reader& reader, const S
     result.total_exact = true;
   }
   if (query.limit > 0 || !result.total_exact) {
-    AISLE_RETURN_IF_ERROR(FetchHits(reader, xquery, text.has_value(), query, plan, &result));
+    const Ranking ranking = RankingFor(reader, text, plan);
+    AISLE_RETURN_IF_ERROR(FetchHits(reader, ranking, query, plan, &result));
   }
   return result;
 }

@@ -50,6 +50,70 @@ struct SortSpec {
   bool descending = true;
 };
 
+// Blends text relevance with business signals from the live columns. A
+// hit's score is the weighted sum of six inputs, each in [0, 1]:
+//   relevance        BM25 of the text / the best BM25 this query could
+//                    reach (0 without text)
+//   availability     1 in stock or stock not tracked, 0 out of stock
+//   demand           d / (d + demand_pivot), d the live demand column
+//                    (1 = the category's average demand)
+//   popularity       p / (p + popularity_pivot)
+//   margin           (price - cost) / price, clamped; 0 when cost or the
+//                    live price is 0 (unknown)
+//   personalization  the user's affinity (see Personalization)
+// The weights and pivots are data: ranking/ owns their defaults and
+// validation (finite, >= 0; pivots > 0).
+struct BlendWeights {
+  double relevance = 0;
+  double availability = 0;
+  double demand = 0;
+  double popularity = 0;
+  double margin = 0;
+  double personalization = 0;
+  bool operator==(const BlendWeights&) const = default;
+};
+
+// One user's tastes as boosts in [0, 1]. A product's affinity is the best
+// category weight along its category path, plus its brand's weight, plus
+// the weight of the price band holding its live price, clamped to [0, 1].
+// Keys match case-insensitively.
+struct Personalization {
+  struct PriceBand {
+    double low = 0;   // Inclusive.
+    double high = 0;  // Exclusive.
+    double weight = 0;
+  };
+  std::map<std::string, double> categories;
+  std::map<std::string, double> brands;
+  std::vector<PriceBand> price_bands;
+  bool empty() const { return categories.empty() && brands.empty() && price_bands.empty(); }
+};
+
+struct ScoreBlend {
+  BlendWeights weights;
+  double demand_pivot = 1;
+  double popularity_pivot = 1;
+  Personalization personalization;
+};
+
+// One term of a blended score: its input in [0, 1] and its weight; the
+// term adds value * weight.
+struct ScoreTerm {
+  double value = 0;
+  double weight = 0;
+  double contribution() const { return value * weight; }
+};
+
+struct ScoreDetails {
+  ScoreTerm relevance;
+  double bm25 = 0;  // The raw text weight behind relevance.value.
+  ScoreTerm availability;
+  ScoreTerm demand;
+  ScoreTerm popularity;
+  ScoreTerm margin;
+  ScoreTerm personalization;
+};
+
 struct SearchQuery {
   std::string text;                   // Free text; empty matches every product.
   std::optional<FilterNode> filter;   // Optional filter tree.
@@ -63,6 +127,11 @@ struct SearchQuery {
   // True: total_hits is the exact number of matches (costs a full match walk).
   // Facets always imply an exact walk.
   bool exact_total = false;
+  // Set: the blended score orders hits (and breaks ties of a sort);
+  // unset: BM25 alone.
+  std::optional<ScoreBlend> blend;
+  // Fill Hit::details (with a blend).
+  bool explain = false;
 };
 
 // A document's live signals as the query saw them.
@@ -76,8 +145,11 @@ struct LiveSignals {
 
 struct Hit {
   Product product;   // Stored document, with `price` replaced by the live price.
-  double score = 0;  // Relevance weight (BM25 over weighted fields); 0 without text.
+  // In [0, 1]: with a blend, the blended score over the sum of the weights;
+  // without, BM25 over the best BM25 the query could reach (0 without text).
+  double score = 0;
   LiveSignals live;
+  std::optional<ScoreDetails> details;  // With SearchQuery::explain and a blend.
 };
 
 // Live signals change in place, without touching the text index, and are

@@ -52,8 +52,40 @@ absl::StatusOr<std::vector<index::SortSpec>> ParseSort(const std::vector<std::st
   return specs;
 }
 
-Searcher::Searcher(const index::ProductIndex* index, SearcherOptions options)
-    : index_(index), options_(std::move(options)) {}
+Searcher::Searcher(const index::ProductIndex* index, SearcherOptions options,
+                   const PersonalizationSource* personalization)
+    : index_(index),
+      options_(std::move(options)),
+      personalization_(personalization),
+      settings_(std::make_shared<const RankingSettings>()) {}
+
+absl::Status Searcher::SetRankingSettings(const RankingSettings& settings) {
+  AISLE_RETURN_IF_ERROR(ValidateRankingSettings(settings));
+  auto fresh = std::make_shared<const RankingSettings>(settings);
+  std::lock_guard lock(settings_mu_);
+  settings_ = std::move(fresh);
+  return absl::OkStatus();
+}
+
+RankingSettings Searcher::ranking_settings() const {
+  std::lock_guard lock(settings_mu_);
+  return *settings_;
+}
+
+std::optional<index::ScoreBlend> Searcher::BlendFor(const SearchRequest& request) const {
+  std::shared_ptr<const RankingSettings> settings;
+  {
+    std::lock_guard lock(settings_mu_);
+    settings = settings_;
+  }
+  if (!settings->enabled) return std::nullopt;
+  index::Personalization personal;
+  if (personalization_ != nullptr && !request.user_id.empty() &&
+      settings->weights.personalization > 0) {
+    personal = personalization_->For(request.user_id);
+  }
+  return ToBlend(*settings, std::move(personal));
+}
 
 absl::StatusOr<std::optional<FilterNode>> Searcher::BuildFilter(
     const std::vector<std::vector<std::string>>& filter) const {
@@ -85,6 +117,12 @@ absl::StatusOr<SearchResponse> Searcher::Search(const SearchRequest& request) co
   query.facets = request.facets;
   AISLE_ASSIGN_OR_RETURN(query.filter, BuildFilter(request.filter));
   AISLE_ASSIGN_OR_RETURN(query.sort, ParseSort(request.sort));
+  if (request.user_id.size() > options_.max_query_bytes) {
+    return InvalidArgumentError(
+        absl::StrCat("userId is longer than ", options_.max_query_bytes, " bytes"), "userId");
+  }
+  query.blend = BlendFor(request);
+  query.explain = request.explain;
 
   SearchResponse response;
   response.paged = request.page.has_value() || request.hits_per_page.has_value();

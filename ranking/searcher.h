@@ -1,14 +1,18 @@
 // Searcher: turns a storefront search request (Meilisearch's vocabulary) into
 // an index query, and the index's result into a page of hits with totals.
-// Business-signal blending (issue B) extends this class.
+// Hits are ranked by the blended formula of the current RankingSettings,
+// personalized for the request's user when a PersonalizationSource is given.
 //
-// Thread-safe: Search may be called concurrently; the index is not owned and
-// must outlive the searcher.
+// Thread-safe: Search and SetRankingSettings may be called concurrently; the
+// index and the personalization source are not owned and must outlive the
+// searcher.
 #ifndef AISLE_RANKING_SEARCHER_H_
 #define AISLE_RANKING_SEARCHER_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +20,7 @@
 #include "base/status.h"
 #include "index/product_index.h"
 #include "ranking/filter_parser.h"
+#include "ranking/ranking_settings.h"
 
 namespace aisle::ranking {
 
@@ -32,6 +37,20 @@ struct SearchRequest {
   size_t limit = 20;
   std::optional<size_t> page;
   std::optional<size_t> hits_per_page;
+  // Personalizes the ranking for this user (empty: nobody in particular).
+  std::string user_id;
+  // Each hit carries every term of its score (showRankingScoreDetails).
+  bool explain = false;
+};
+
+// A user's tastes as the index's personalization boosts. Implemented where
+// the preferences live (commerce/, wired in server/): ranking does not
+// depend on commerce/. Must be thread-safe.
+class PersonalizationSource {
+ public:
+  virtual ~PersonalizationSource() = default;
+  // Empty for an unknown user.
+  virtual index::Personalization For(const std::string& user_id) const = 0;
 };
 
 struct SearchResponse {
@@ -57,16 +76,29 @@ absl::StatusOr<std::vector<index::SortSpec>> ParseSort(const std::vector<std::st
 
 class Searcher {
  public:
-  Searcher(const index::ProductIndex* index, SearcherOptions options = {});
+  // `personalization` may be null (no personalization).
+  Searcher(const index::ProductIndex* index, SearcherOptions options = {},
+           const PersonalizationSource* personalization = nullptr);
 
   absl::StatusOr<SearchResponse> Search(const SearchRequest& request) const;
+
+  // Replaces the ranking settings for the searches that start afterwards.
+  // InvalidArgument (nothing changes) for invalid settings.
+  absl::Status SetRankingSettings(const RankingSettings& settings);
+  RankingSettings ranking_settings() const;
 
  private:
   absl::StatusOr<std::optional<index::FilterNode>> BuildFilter(
       const std::vector<std::vector<std::string>>& filter) const;
 
+  // The blend for one request; nullopt when ranking settings are disabled.
+  std::optional<index::ScoreBlend> BlendFor(const SearchRequest& request) const;
+
   const index::ProductIndex* index_;
   SearcherOptions options_;
+  const PersonalizationSource* personalization_;
+  mutable std::mutex settings_mu_;
+  std::shared_ptr<const RankingSettings> settings_;  // Guarded by settings_mu_.
 };
 
 }  // namespace aisle::ranking
