@@ -87,9 +87,20 @@ void ReportPercentiles(benchmark::State& state, std::vector<double>& micros) {
   state.counters["p99_us"] = micros[std::min(micros.size() - 1, micros.size() * 99 / 100)];
 }
 
-// Arg 0: words per query; arg 1: 1 = three facets (brand, categories.lvl0, price).
+// A searcher with the default blended ranking, or BM25 alone.
+std::unique_ptr<ranking::Searcher> MakeSearcher(bool blend) {
+  auto searcher = std::make_unique<ranking::Searcher>(SharedIndex());
+  ranking::RankingSettings settings;
+  settings.enabled = blend;
+  if (!searcher->SetRankingSettings(settings).ok()) std::exit(1);
+  return searcher;
+}
+
+// Arg 0: words per query; arg 1: 1 = three facets (brand, categories.lvl0,
+// price); arg 2: 1 = blended ranking (the default), 0 = BM25 alone.
 void BM_Search(benchmark::State& state) {
-  ranking::Searcher searcher(SharedIndex());
+  const auto searcher_ptr = MakeSearcher(state.range(2) != 0);
+  const ranking::Searcher& searcher = *searcher_ptr;
   static const std::vector<std::string> words = QueryWords();
   const int n_words = static_cast<int>(state.range(0));
   const bool facets = state.range(1) != 0;
@@ -114,8 +125,35 @@ void BM_Search(benchmark::State& state) {
   ReportPercentiles(state, micros);
 }
 BENCHMARK(BM_Search)
-    ->ArgsProduct({{1, 2, 3}, {0, 1}})
-    ->ArgNames({"words", "facets"})
+    ->ArgsProduct({{1, 2, 3}, {0, 1}, {0, 1}})
+    ->ArgNames({"words", "facets", "blend"})
+    ->Unit(benchmark::kMicrosecond);
+
+// Browsing without text (a category page, or the whole catalog): the blend
+// must weigh every match, BM25 alone stops at the first page. Arg 0: 1 = a
+// category filter (categories.lvl0 = the catalog's first department);
+// arg 1: blend.
+void BM_Browse(benchmark::State& state) {
+  const auto searcher = MakeSearcher(state.range(1) != 0);
+  const std::string department = ingest::GenerateDemoCatalog(0, 1).front().categories.front();
+  std::vector<double> micros;
+  size_t i = 0;
+  for (auto _ : state) {
+    ranking::SearchRequest request;
+    if (state.range(0) != 0) request.filter = {{"categories.lvl0 = \"" + department + "\""}};
+    request.offset = (i++ % 5) * 20;
+    const auto start = std::chrono::steady_clock::now();
+    auto response = searcher->Search(request);
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
+    if (!response.ok()) state.SkipWithError("search failed");
+  }
+  ReportPercentiles(state, micros);
+}
+BENCHMARK(BM_Browse)
+    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->ArgNames({"filter", "blend"})
     ->Unit(benchmark::kMicrosecond);
 
 // Bulk ingest into a fresh index: products/s, batches of 10,000 (one

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "index/blend_inputs_internal.h"
 #include "index/catalog_columns_internal.h"
 #include "index/product_index.h"
 
@@ -26,8 +27,7 @@ namespace aisle::index::internal {
 // Immutable once built; shared by every BlendScorer of one search.
 struct ResolvedBlend {
   BlendWeights weights;
-  double demand_pivot = 1;
-  double popularity_pivot = 1;
+  PreparedBlend signals;  // Pivots and the four signal weights.
   absl::flat_hash_map<uint32_t, double> category_names;  // Category name ordinal -> weight.
   absl::flat_hash_map<uint32_t, double> brands;          // Brand ordinal -> weight.
   std::vector<Personalization::PriceBand> price_bands;
@@ -49,17 +49,15 @@ class BlendScorer {
 
   // The business terms' weight of a live document.
   double Business(uint32_t docid);
-  // Fills every business term of `details` (not relevance).
+  // Fills every business term of `details` (not relevance) from the raw
+  // columns: exact, where Business() may use the prepared 16-bit sum.
   void Explain(uint32_t docid, ScoreDetails* details);
 
   const ResolvedBlend& blend() const { return *blend_; }
 
  private:
   struct Inputs {
-    double availability = 0;
-    double demand = 0;
-    double popularity = 0;
-    double margin = 0;
+    BlendInputs signals;
     double personalization = 0;
   };
   Inputs Read(uint32_t docid);
@@ -68,6 +66,10 @@ class BlendScorer {
   const CatalogColumns* columns_;
   std::shared_ptr<const ResolvedBlend> blend_;
   bool personalized_;
+  // The catalog's prepared signal scores are for this blend: one 2-byte
+  // read per document instead of five columns.
+  bool prepared_;
+  ChunkedReader<uint16_t> signal_scores_;
   ChunkedReader<int64_t> stock_;
   ChunkedReader<double> demand_;
   ChunkedReader<double> popularity_;
@@ -77,7 +79,9 @@ class BlendScorer {
   std::array<ChunkedReader<uint32_t>, kCategoryLevels> levels_;
 };
 
-// Every live document, weighted by its business terms.
+// Every live document, weighted by its business terms. Alone (no text) it
+// skips documents below the matcher's minimum weight, so the matcher's
+// match counts undercount: callers take totals from elsewhere.
 class BlendSource : public Xapian::PostingSource {
  public:
   BlendSource(const CatalogColumns* columns, std::shared_ptr<const ResolvedBlend> blend);
@@ -105,6 +109,8 @@ class BlendSource : public Xapian::PostingSource {
   Xapian::docid last_ = 0;
   Xapian::doccount doccount_ = 0;
   bool at_end_ = false;
+  mutable Xapian::docid weighed_ = 0;  // The document weight_ is for.
+  mutable double weight_ = 0;
 };
 
 }  // namespace aisle::index::internal

@@ -55,6 +55,7 @@ void CatalogColumns::Apply(uint32_t docid, const ColumnRow& row) {
     // SetSignals never allocates; stock and demand survive a re-ingest.
     stock_.Set(docid, kStockUnknown);
     demand_.Set(docid, 0);
+    signal_scores_.Set(docid, 0);
   }
   rating_.Set(docid, row.rating);
   popularity_.Set(docid, row.popularity);
@@ -65,6 +66,10 @@ void CatalogColumns::Apply(uint32_t docid, const ColumnRow& row) {
   ApplyAttributes(docid, row, replaced);
   ApplyTags(docid, row.tags);
   live_.Set(docid, 1);
+  if (docid > max_docid_.load(std::memory_order_relaxed)) {
+    max_docid_.store(docid, std::memory_order_release);
+  }
+  RefreshSignalScore(docid);
 }
 
 void CatalogColumns::ApplyCategories(uint32_t docid, const std::vector<std::string>& categories) {
@@ -147,6 +152,7 @@ void CatalogColumns::ApplyTags(uint32_t docid, const std::vector<std::string>& t
 
 bool CatalogColumns::SetSignals(uint32_t docid, const SignalValues& values) {
   if (!IsLive(docid)) return false;
+  std::lock_guard stripe(StripeOf(docid));
   if (values.base_price) {
     base_price_.SetExisting(docid, *values.base_price);
     if (!values.price) price_.SetExisting(docid, *values.base_price);
@@ -156,7 +162,63 @@ bool CatalogColumns::SetSignals(uint32_t docid, const SignalValues& values) {
   if (values.popularity) popularity_.SetExisting(docid, *values.popularity);
   if (values.cost) cost_.SetExisting(docid, *values.cost);
   if (values.demand) demand_.SetExisting(docid, *values.demand);
+  const PreparedBlend blend = PreparedNow();
+  signal_scores_.SetExisting(
+      docid, EncodeSignalScore(ComputeBlendInputs(ReadRawSignals(docid), blend.demand_pivot,
+                                                  blend.popularity_pivot),
+                               blend));
   return true;
+}
+
+RawSignals CatalogColumns::ReadRawSignals(uint32_t docid) const {
+  return RawSignals{.stock = stock_.Get(docid),
+                    .demand = demand_.Get(docid),
+                    .popularity = popularity_.Get(docid),
+                    .price = price_.Get(docid),
+                    .cost = cost_.Get(docid)};
+}
+
+CatalogColumns::CatalogColumns() { StorePrepared(PreparedBlend()); }
+
+void CatalogColumns::StorePrepared(const PreparedBlend& blend) {
+  const std::array<double, 6> fields = {blend.demand_pivot, blend.popularity_pivot,
+                                        blend.availability, blend.demand,
+                                        blend.popularity,   blend.margin};
+  for (size_t i = 0; i < fields.size(); ++i) prepared_[i].store(fields[i]);
+}
+
+PreparedBlend CatalogColumns::PreparedNow() const {
+  auto at = [this](int i) { return prepared_[i].load(std::memory_order_relaxed); };
+  return PreparedBlend{at(0), at(1), at(2), at(3), at(4), at(5)};
+}
+
+void CatalogColumns::RefreshSignalScore(uint32_t docid) {
+  std::lock_guard stripe(StripeOf(docid));
+  const PreparedBlend blend = PreparedNow();
+  signal_scores_.SetExisting(
+      docid, EncodeSignalScore(ComputeBlendInputs(ReadRawSignals(docid), blend.demand_pivot,
+                                                  blend.popularity_pivot),
+                               blend));
+}
+
+void CatalogColumns::Prepare(const PreparedBlend& blend) {
+  std::lock_guard lock(prepare_mu_);
+  if (PreparedNow() == blend && prepared_ready_.load()) return;
+  prepared_ready_.store(false);
+  StorePrepared(blend);
+  // A signal write that takes a stripe after this loop passed it sees the
+  // new blend (the stripe lock orders it after the stores above); one that
+  // took it before is recomputed by the loop.
+  const uint32_t last = max_docid_.load(std::memory_order_acquire);
+  for (uint32_t docid = 1; docid != 0 && docid <= last; ++docid) {
+    if (IsLive(docid)) RefreshSignalScore(docid);
+  }
+  prepared_ready_.store(true);
+}
+
+std::optional<PreparedBlend> CatalogColumns::Prepared() const {
+  if (!prepared_ready_.load(std::memory_order_acquire)) return std::nullopt;
+  return PreparedNow();
 }
 
 size_t CatalogColumns::RebuildFrom(const Xapian::Database& db) {

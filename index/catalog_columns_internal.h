@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "index/blend_inputs_internal.h"
 #include "index/columns_internal.h"
 #include "index/document_builder_internal.h"
 
@@ -66,7 +68,7 @@ class CatalogColumns {
   // Tag lists: ref = offset << kTagCountBits | count into the tag arena.
   static constexpr int kTagCountBits = 16;
 
-  CatalogColumns() = default;
+  CatalogColumns();  // Prepared for PreparedBlend's defaults.
   CatalogColumns(const CatalogColumns&) = delete;
   CatalogColumns& operator=(const CatalogColumns&) = delete;
 
@@ -82,6 +84,17 @@ class CatalogColumns {
   // Any thread: writes the given signals of a live document. False when the
   // document is not live. Visible to the next query that reads the column.
   bool SetSignals(uint32_t docid, const SignalValues& values);
+
+  // Any thread: recomputes every document's signal score for a new prepared
+  // blend (one call at a time; a no-op when it is current). Until it
+  // returns, Prepared() is nullopt and blended queries read the raw columns.
+  void Prepare(const PreparedBlend& blend);
+  // The blend signal_scores() holds, or nullopt while it is recomputed.
+  std::optional<PreparedBlend> Prepared() const;
+  // EncodeSignalScore() of each live document for the prepared blend.
+  const ChunkedArray<uint16_t>& signal_scores() const { return signal_scores_; }
+  // The raw signals behind a document's signal score.
+  RawSignals ReadRawSignals(uint32_t docid) const;
 
   bool IsLive(uint32_t docid) const { return live_.Get(docid) != 0; }
   const ChunkedArray<int64_t>& int_column(NumericField field) const {
@@ -116,6 +129,13 @@ class CatalogColumns {
 
  private:
   AttributeColumn* InternAttribute(std::string_view name);
+  // Recomputes one document's signal score from its raw signals, under its
+  // stripe lock: writes of the same document's signals from several
+  // threads, and a Prepare(), then always leave the latest score.
+  void RefreshSignalScore(uint32_t docid);
+  PreparedBlend PreparedNow() const;
+  void StorePrepared(const PreparedBlend& blend);
+  std::mutex& StripeOf(uint32_t docid) { return stripes_[docid % stripes_.size()]; }
   void ApplyCategories(uint32_t docid, const std::vector<std::string>& categories);
   void ApplyAttributes(uint32_t docid, const ColumnRow& row, bool replaced);
   void ApplyTags(uint32_t docid, const std::vector<std::string>& tags);
@@ -129,6 +149,15 @@ class CatalogColumns {
   ChunkedArray<double> cost_;
   ChunkedArray<int64_t> stock_;   // Kept across catalog re-ingest (inventory owns it).
   ChunkedArray<double> demand_;   // Kept across catalog re-ingest.
+  ChunkedArray<uint16_t> signal_scores_;
+
+  // The prepared blend: read under a stripe lock when recomputing (see
+  // Prepare); atomics so that queries can read it without a lock.
+  std::mutex prepare_mu_;  // Serializes Prepare.
+  std::array<std::atomic<double>, 6> prepared_{};  // PreparedBlend's fields in order.
+  std::atomic<bool> prepared_ready_{true};
+  std::atomic<uint32_t> max_docid_{0};  // Highest docid ever applied.
+  std::array<std::mutex, 256> stripes_;
 
   Dictionary brands_;
   ChunkedArray<uint32_t> brand_ordinals_;

@@ -101,6 +101,9 @@ struct Ranking {
   bool has_text = false;
   double best_bm25 = 0;   // The text's best possible BM25 (blended with text).
   double bm25_scale = 0;  // Relevance weight / best_bm25.
+  // False when the matcher passes over documents (a blend without text):
+  // its match counts are then no estimate of the total.
+  bool counts_matches = true;
 };
 
 class ProductIndexImpl : public ProductIndex {
@@ -126,6 +129,9 @@ class ProductIndexImpl : public ProductIndex {
   absl::StatusOr<SignalUpdateResult> UpdateSignals(
       const std::vector<SignalUpdate>& updates) override;
   absl::StatusOr<LiveSignals> Signals(std::string_view id) const override;
+  void PrepareBlend(const ScoreBlend& blend) override {
+    columns_->Prepare(internal::ResolveBlend(blend, *columns_)->signals);
+  }
   absl::StatusOr<SearchResult> Search(const SearchQuery& query) const override;
   absl::StatusOr<std::vector<Hit>> Scan(ScanCursor* cursor, size_t limit) const override;
 
@@ -143,6 +149,8 @@ class ProductIndexImpl : public ProductIndex {
   absl::StatusOr<SearchPlan> Plan(const SearchQuery& query) const;
   absl::StatusOr<SearchResult> RunSearch(Reader& reader, const SearchQuery& query,
                                          const SearchPlan& plan) const;
+  // An estimated total from statistics alone.
+  void EstimateTotal(Reader& reader, const Xapian::Query& query, SearchResult* result) const;
   // Exact total and facets: a full walk that keeps no hits.
   void CountExactly(Reader& reader, const Xapian::Query& query, const SearchPlan& plan,
                     SearchResult* result) const;
@@ -317,6 +325,18 @@ absl::StatusOr<SearchPlan> ProductIndexImpl::Plan(const SearchQuery& query) cons
   return plan;
 }
 
+void ProductIndexImpl::EstimateTotal(Reader& reader, const Xapian::Query& query,
+                                     SearchResult* result) const {
+  // Xapian estimates from posting list statistics without matching when
+  // asked for no hits (exact for one filter term, or none).
+  Xapian::Enquire enquire(reader.db);
+  enquire.set_query(query);
+  enquire.set_weighting_scheme(Xapian::BoolWeight());
+  const Xapian::MSet mset = enquire.get_mset(0, 0);
+  result->total_hits = mset.get_matches_estimated();
+  result->total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+}
+
 void ProductIndexImpl::CountExactly(Reader& reader, const Xapian::Query& query,
                                     const SearchPlan& plan, SearchResult* result) const {
   // A separate walk with no hits to keep: Xapian then only counts (measured
@@ -344,6 +364,7 @@ Ranking ProductIndexImpl::RankingFor(Reader& reader, const std::optional<Xapian:
     const Xapian::Query business(source->release());
     if (!text) {
       ranking.query = business;
+      ranking.counts_matches = false;
     } else {
       // Relevance is BM25 over the best BM25 this query could reach, so its
       // weight means the same for one word or five. Xapian computes that
@@ -422,7 +443,7 @@ absl::Status ProductIndexImpl::FetchHits(Reader& reader, const Ranking& ranking,
   const Xapian::MSet mset =
       enquire.get_mset(static_cast<Xapian::doccount>(std::min(request.offset, doccount)),
                        static_cast<Xapian::doccount>(std::min(request.limit, doccount)));
-  if (!result->total_exact) {
+  if (!result->total_exact && ranking.counts_matches) {
     result->total_hits = mset.get_matches_estimated();
     result->total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
   }
@@ -459,6 +480,7 @@ absl::StatusOr<SearchResult> ProductIndexImpl::RunSearch(Reader& reader, const S
   }
   if (query.limit > 0 || !result.total_exact) {
     const Ranking ranking = RankingFor(reader, text, plan);
+    if (!ranking.counts_matches && !result.total_exact) EstimateTotal(reader, xquery, &result);
     AISLE_RETURN_IF_ERROR(FetchHits(reader, ranking, query, plan, &result));
   }
   return result;

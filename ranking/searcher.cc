@@ -52,15 +52,19 @@ absl::StatusOr<std::vector<index::SortSpec>> ParseSort(const std::vector<std::st
   return specs;
 }
 
-Searcher::Searcher(const index::ProductIndex* index, SearcherOptions options,
+Searcher::Searcher(index::ProductIndex* index, SearcherOptions options,
                    const PersonalizationSource* personalization)
     : index_(index),
       options_(std::move(options)),
       personalization_(personalization),
-      settings_(std::make_shared<const RankingSettings>()) {}
+      settings_(std::make_shared<const RankingSettings>()) {
+  index_->PrepareBlend(ToBlend(*settings_, {}));
+}
 
 absl::Status Searcher::SetRankingSettings(const RankingSettings& settings) {
   AISLE_RETURN_IF_ERROR(ValidateRankingSettings(settings));
+  // Before the switch, so the new settings' first queries are fast.
+  index_->PrepareBlend(ToBlend(settings, {}));
   auto fresh = std::make_shared<const RankingSettings>(settings);
   std::lock_guard lock(settings_mu_);
   settings_ = std::move(fresh);

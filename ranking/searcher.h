@@ -77,13 +77,16 @@ absl::StatusOr<std::vector<index::SortSpec>> ParseSort(const std::vector<std::st
 class Searcher {
  public:
   // `personalization` may be null (no personalization).
-  Searcher(const index::ProductIndex* index, SearcherOptions options = {},
+  // Prepares the index for the default settings (see
+  // ProductIndex::PrepareBlend).
+  Searcher(index::ProductIndex* index, SearcherOptions options = {},
            const PersonalizationSource* personalization = nullptr);
 
   absl::StatusOr<SearchResponse> Search(const SearchRequest& request) const;
 
-  // Replaces the ranking settings for the searches that start afterwards.
-  // InvalidArgument (nothing changes) for invalid settings.
+  // Replaces the ranking settings for the searches that start afterwards,
+  // after preparing the index for them. InvalidArgument (nothing
+  // changes) for invalid settings.
   absl::Status SetRankingSettings(const RankingSettings& settings);
   RankingSettings ranking_settings() const;
 
@@ -94,7 +97,7 @@ class Searcher {
   // The blend for one request; nullopt when ranking settings are disabled.
   std::optional<index::ScoreBlend> BlendFor(const SearchRequest& request) const;
 
-  const index::ProductIndex* index_;
+  index::ProductIndex* index_;
   SearcherOptions options_;
   const PersonalizationSource* personalization_;
   mutable std::mutex settings_mu_;

@@ -3,7 +3,11 @@
 // themselves term by term.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <map>
 #include <cmath>
+#include <random>
+#include <thread>
 
 #include "index/product_index.h"
 #include "tests/index/catalog_fixture.h"
@@ -172,9 +176,10 @@ TEST_F(IndexBlend, ExplainedTermsAddUpToTheScore) {
   ASSERT_EQ(s3.product.id, "s3");
   EXPECT_EQ(s3.details->availability.value, 0);
   EXPECT_DOUBLE_EQ(s3.details->availability.weight, 0.3);
-  EXPECT_DOUBLE_EQ(s3.details->demand.value, 0.5);      // 1 / (1 + 1)
-  EXPECT_DOUBLE_EQ(s3.details->popularity.value, 0.5);  // 10 / (10 + 10)
-  EXPECT_DOUBLE_EQ(s3.details->margin.value, 0.5);      // (60 - 30) / 60
+  // Inputs are kept in steps of 1/65535.
+  EXPECT_NEAR(s3.details->demand.value, 0.5, 1e-4);      // 1 / (1 + 1)
+  EXPECT_NEAR(s3.details->popularity.value, 0.5, 1e-4);  // 10 / (10 + 10)
+  EXPECT_NEAR(s3.details->margin.value, 0.5, 1e-4);      // (60 - 30) / 60
   EXPECT_DOUBLE_EQ(s3.details->personalization.value, 0.5);
   // Without explain, no details; without a blend, none either.
   query.explain = false;
@@ -206,6 +211,126 @@ TEST_F(IndexBlend, BrowsingWithoutTextOrdersByBusinessTermsUnderFiltersAndSorts)
   EXPECT_EQ(result.total_hits, 4u);
   EXPECT_TRUE(result.total_exact);
   EXPECT_EQ(result.facet_distribution.at("brand").front().value, "Northpeak");
+}
+
+// Every hit's score in a blended browse, by id.
+std::map<std::string, double> Scores(const ProductIndex& index, const ScoreBlend& blend) {
+  SearchQuery query;
+  query.blend = blend;
+  query.limit = 1000;
+  auto result = index.Search(query);
+  EXPECT_TRUE(result.ok()) << result.status();
+  std::map<std::string, double> scores;
+  if (result.ok()) {
+    for (const Hit& hit : result->hits) scores[hit.product.id] = hit.score;
+  }
+  return scores;
+}
+
+// `prepared` matches the index's prepared blend; `raw` differs from it by a
+// hair, so its scores come from the raw columns. Both must agree.
+void ExpectSameScores(const ProductIndex& index, const ScoreBlend& prepared,
+                      const ScoreBlend& raw) {
+  const auto a = Scores(index, prepared);
+  const auto b = Scores(index, raw);
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [id, score] : a) EXPECT_NEAR(score, b.at(id), 1e-4) << id;
+}
+
+TEST_F(IndexBlend, PreparedScoresAgreeWithTheRawColumnsAfterEveryKindOfWrite) {
+  Signal({.product_id = "s1", .stock = 0, .demand = 2});
+  Signal({.product_id = "s2", .popularity = 40, .cost = 45});
+  ScoreBlend prepared = DefaultBlend();  // What the index starts prepared for.
+  ScoreBlend raw = DefaultBlend();
+  raw.popularity_pivot = 10.000001;
+  ExpectSameScores(*index_, prepared, raw);
+  const auto before = Scores(*index_, prepared);
+  EXPECT_NEAR(before.at("s1"), (1.0 * 0 + 0.1 * 2.0 / 3.0) / 1.75, 1e-4) << "out of stock";
+  // A catalog write (new price and cost) refreshes the prepared score too.
+  Product s2 = Make("s2", "Trail Shoe Bravo", "Ridgeline", 50);
+  s2.cost = 40;
+  s2.popularity = 40;  // A catalog field: the write sets it.
+  ASSERT_TRUE(index_->Upsert({s2}).ok());
+  const auto after = Scores(*index_, prepared);
+  EXPECT_NEAR(after.at("s2"), (0.3 + 0.1 * 40 / 50.0 + 0.05 * 0.2) / 1.75, 1e-4);
+  ExpectSameScores(*index_, prepared, raw);
+  // Another blend prepared: its scores are right, and the old one's too.
+  ScoreBlend wide = DefaultBlend();
+  wide.demand_pivot = 4;
+  wide.popularity_pivot = 40;
+  wide.weights.margin = 0.5;
+  index_->PrepareBlend(wide);
+  ScoreBlend wide_raw = wide;
+  wide_raw.demand_pivot = 4.000001;
+  ExpectSameScores(*index_, wide, wide_raw);
+  EXPECT_NEAR(Scores(*index_, wide).at("s1"), 0.1 * (2.0 / 6.0) / 2.2, 1e-4);
+  ExpectSameScores(*index_, prepared, raw);
+}
+
+TEST_F(IndexBlend, ConcurrentSignalWritesAndPivotChangesLeaveTheLatestInputs) {
+  std::vector<Product> more;
+  for (int i = 0; i < 300; ++i) {
+    more.push_back(Make("y" + std::to_string(i), "Sandal " + std::to_string(i), "B", 20 + i));
+  }
+  ASSERT_TRUE(index_->Upsert(more).ok());
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 3; ++t) {
+    writers.emplace_back([&, t] {
+      std::mt19937 rng(t);
+      for (int i = 0; i < 3000; ++i) {
+        SignalUpdate u{.product_id = "y" + std::to_string(rng() % 300)};
+        switch (rng() % 4) {
+          case 0: u.stock = static_cast<int64_t>(rng() % 3); break;
+          case 1: u.demand = (rng() % 100) / 10.0; break;
+          case 2: u.popularity = rng() % 500; break;
+          default: u.cost = rng() % 20; break;
+        }
+        ASSERT_TRUE(index_->UpdateSignals({u}).ok());
+      }
+    });
+  }
+  std::thread pivots([&] {
+    for (int i = 0; !stop; ++i) {
+      ScoreBlend blend = DefaultBlend();
+      blend.demand_pivot = 1 + i % 3;
+      blend.weights.margin = 0.01 * (i % 5);
+      index_->PrepareBlend(blend);
+    }
+  });
+  for (auto& w : writers) w.join();
+  stop = true;
+  pivots.join();
+  ScoreBlend prepared = DefaultBlend();
+  prepared.demand_pivot = 2;
+  prepared.popularity_pivot = 30;
+  index_->PrepareBlend(prepared);
+  ScoreBlend raw = prepared;
+  raw.demand_pivot = 2.000001;
+  ExpectSameScores(*index_, prepared, raw);
+}
+
+TEST_F(IndexBlend, BlendedBrowseTotalsCountEveryMatchNotJustTheFirstPage) {
+  std::vector<Product> more;
+  for (int i = 0; i < 100; ++i) {
+    Product p = Make("z" + std::to_string(i), "Sock " + std::to_string(i), "Woolly", 5);
+    p.popularity = i;  // Distinct scores: the matcher can pass over most.
+    more.push_back(p);
+  }
+  ASSERT_TRUE(index_->Upsert(more).ok());
+  SearchQuery query;
+  query.blend = DefaultBlend();
+  query.limit = 3;
+  SearchResult all = Run(query);
+  EXPECT_EQ(test::HitIds(all), (std::vector<std::string>{"z99", "z98", "z97"}));
+  EXPECT_EQ(all.total_hits, 104u);
+  EXPECT_TRUE(all.total_exact);
+  query.filter = test::Eq("brand", "Woolly");
+  SearchResult woolly = Run(query);
+  EXPECT_EQ(test::HitIds(woolly).front(), "z99");
+  EXPECT_EQ(woolly.total_hits, 100u);
+  query.offset = 98;
+  EXPECT_EQ(test::HitIds(Run(query)), (std::vector<std::string>{"z1", "z0"}));
 }
 
 TEST_F(IndexBlend, DeletedProductsNeverComeBackThroughTheBlend) {
