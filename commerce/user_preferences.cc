@@ -110,6 +110,12 @@ std::string PriceRangeLabel(int bucket) {
   return edge(bucket) + "-" + edge(bucket + 1);
 }
 
+std::pair<double, double> PriceRangeBounds(int bucket) {
+  if (bucket < 0 || bucket >= kPriceRangeCount) return {0, 0};
+  const double high = bucket + 1 < kPriceRangeCount ? kPriceRangeEdges[bucket + 1] : HUGE_VAL;
+  return {kPriceRangeEdges[bucket], high};
+}
+
 double ActionWeights::For(EventType type) const {
   switch (type) {
     case EventType::kView:

@@ -36,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -58,6 +59,9 @@ inline constexpr int kPriceRangeCount = 17;
 int PriceRangeBucket(double price);
 // "0-1", "1-2", "2-5", ..., "50000-100000", "100000+"; "" when out of range.
 std::string PriceRangeLabel(int bucket);
+// The bucket's [low, high) bounds (high is infinity for the last); {0, 0}
+// when out of range.
+std::pair<double, double> PriceRangeBounds(int bucket);
 
 // The seed's getActionWeight, per event type.
 struct ActionWeights {
@@ -137,6 +141,12 @@ class AffinityProfile {
   double Score(const std::string& category, const std::string& brand,
                std::optional<double> price) const;
   bool empty() const { return categories_.empty() && brands_.empty() && !has_price_ranges_; }
+
+  // The terms Score() adds up: a category's, a brand's and each price
+  // range's share of the score (0 for a range the user never touched).
+  const absl::flat_hash_map<std::string, double>& category_terms() const { return categories_; }
+  const absl::flat_hash_map<std::string, double>& brand_terms() const { return brands_; }
+  const std::array<double, kPriceRangeCount>& price_range_terms() const { return price_ranges_; }
 
  private:
   friend class UserPreferences;

@@ -36,12 +36,13 @@ void BehaviourPipeline::PublishDemand(const std::vector<std::string>& product_id
   index_->UpdateSignals(updates).IgnoreError();
 }
 
-absl::Status BehaviourPipeline::Replay(const store::EventStore& events, int64_t window_ms) {
+absl::Status BehaviourPipeline::Replay(const store::EventStore& events, int64_t window_ms,
+                                       ReplayOptions options) {
   std::vector<std::string> touched;
   absl::Status status =
       events.ForEachEventSince(clock_->NowMillis() - window_ms, [&](const Event& event) {
         if (demand_->Record(event)) touched.push_back(event.product_id);
-        preferences_->Update(event).IgnoreError();
+        if (options.update_preferences) preferences_->Update(event).IgnoreError();
         return absl::OkStatus();
       });
   std::sort(touched.begin(), touched.end());

@@ -18,6 +18,12 @@
 
 namespace aisle::server {
 
+struct ReplayOptions {
+  // False when UserPreferences loads stored profiles (ProfileSync::Loader):
+  // they already contain the replayed events, which would count twice.
+  bool update_preferences = true;
+};
+
 class BehaviourPipeline {
  public:
   // Not owned; all must outlive the pipeline.
@@ -28,8 +34,10 @@ class BehaviourPipeline {
 
   // Feeds every stored event of the last `window_ms` through Accept's
   // counters (not the index: call after the catalog is open, it refreshes
-  // the demand column of every product seen).
-  absl::Status Replay(const store::EventStore& events, int64_t window_ms);
+  // the demand column of every product seen). The preferences only with
+  // options.update_preferences.
+  absl::Status Replay(const store::EventStore& events, int64_t window_ms,
+                      ReplayOptions options = {});
 
  private:
   void PublishDemand(const std::vector<std::string>& product_ids);

@@ -30,8 +30,12 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/ops_handlers.h"
+#include "server/personalization.h"
 #include "server/pricing_handlers.h"
+#include "server/profile_sync.h"
+#include "server/reprice_job.h"
 #include "server/router.h"
+#include "server/settings_handlers.h"
 #include "server/signal_handlers.h"
 #include "store/store.h"
 
@@ -58,6 +62,22 @@ absl::Status LoadDemoCatalog(index::ProductIndex* index, size_t count) {
   std::fprintf(stderr, "\nloaded %zu demo products in %.1f s (%.0f/s)\n", count, secs,
                count / std::max(secs, 1e-9));
   return absl::OkStatus();
+}
+
+// Rebuilds the in-memory behaviour state: the demand counters from the
+// stored events; user profiles are stored (ProfileSync) and load on first
+// use, so the replay feeds them only on the first start that stores them.
+absl::Status RestoreBehaviour(store::Store* store, BehaviourPipeline* behaviour,
+                              ProfileSync* profiles) {
+  constexpr int64_t kReplayWindowMs = 30LL * 24 * 3600 * 1000;
+  constexpr char kProfilesStoredKey[] = "profiles.stored";
+  AISLE_ASSIGN_OR_RETURN(auto stored, store->settings()->Get(kProfilesStoredKey));
+  const bool rebuild_profiles = !stored.has_value();
+  AISLE_RETURN_IF_ERROR(behaviour->Replay(*store->events(), kReplayWindowMs,
+                                          {.update_preferences = rebuild_profiles}));
+  if (!rebuild_profiles) return absl::OkStatus();
+  AISLE_RETURN_IF_ERROR(profiles->Flush());
+  return store->settings()->Put(kProfilesStoredKey, "true").get();
 }
 
 int Serve(int argc, char** argv) {
@@ -114,18 +134,27 @@ int Serve(int argc, char** argv) {
 
   SystemClock clock;
   commerce::DemandCounters demand(clock);
-  commerce::UserPreferences preferences(clock);
+  commerce::UserPreferencesOptions preference_options;
+  preference_options.loader = ProfileSync::Loader((*store)->profiles());
+  commerce::UserPreferences preferences(clock, preference_options);
+  ProfileSync profile_sync(&preferences, (*store)->profiles());
   BehaviourPipeline behaviour(&clock, &demand, &preferences, index->get());
-  // Counters and preferences live in memory; the stored events rebuild them.
-  constexpr int64_t kReplayWindowMs = 30LL * 24 * 3600 * 1000;
-  if (absl::Status s = behaviour.Replay(*(*store)->events(), kReplayWindowMs); !s.ok()) {
-    std::cerr << "aisle serve: replaying events: " << s.message() << "\n";
+  if (absl::Status s = RestoreBehaviour(store->get(), &behaviour, &profile_sync); !s.ok()) {
+    std::cerr << "aisle serve: restoring behaviour state: " << s.message() << "\n";
     return 1;
   }
+  profile_sync.Start();
 
-  ranking::Searcher searcher(index->get());
+  PreferencesPersonalization personalization(&preferences);
+  ranking::Searcher searcher(index->get(), ranking::SearcherOptions(), &personalization);
+  if (absl::Status s = LoadRankingSettings(*(*store)->settings(), &searcher); !s.ok()) {
+    std::cerr << "aisle serve: ranking settings: " << s.message() << "\n";
+    return 1;
+  }
   Metrics metrics;
   Router router(&metrics);
+  SettingsHandlers settings(&searcher, (*store)->settings());
+  settings.Register(&router);
   SignalHandlers signals(index->get(), (*store)->signals());
   signals.Register(&router);
   EventHandlers events(
@@ -146,6 +175,12 @@ int Serve(int argc, char** argv) {
       },
       StoreCompetitorLookup((*store)->competitor_prices()),
       std::make_shared<const commerce::PricingEngine>(std::move(*engine)));
+  // Dynamic prices are derived, not stored: the first run, due at once,
+  // restores them; then one every update interval.
+  RepriceJobOptions reprice_options;
+  reprice_options.interval_ms = pricing.engine()->options().update_interval_ms;
+  RepriceJob reprice(clock, index->get(), &pricing, reprice_options);
+  reprice.Start();
   // Quote ids must not be guessable: a seeded generator, not a counter.
   std::mutex quote_rng_mu;
   std::mt19937_64 quote_rng{std::random_device{}()};
@@ -178,6 +213,8 @@ int Serve(int argc, char** argv) {
   sigwait(&shutdown_signals, &signal_number);
   std::cout << "aisle: signal " << signal_number << ", draining requests" << std::endl;
   (*server)->Stop();
+  reprice.Stop();       // Before the index closes.
+  profile_sync.Stop();  // Flushes once more, before the store closes.
   (*store)->Close();
   if (absl::Status s = (*index)->Close(); !s.ok()) {
     std::cerr << "aisle: closing the index: " << s.message() << "\n";

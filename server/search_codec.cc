@@ -51,7 +51,7 @@ bool IsAcceptedButIgnored(std::string_view key) {
   return key == "attributesToHighlight" || key == "highlightPreTag" || key == "highlightPostTag" ||
          key == "attributesToCrop" || key == "cropLength" || key == "cropMarker" ||
          key == "showMatchesPosition" || key == "matchingStrategy" ||
-         key == "showRankingScoreDetails" || key == "attributesToSearchOn";
+         key == "attributesToSearchOn";
 }
 
 absl::Status ReadSearchField(std::string_view key, simdjson::ondemand::value value,
@@ -81,6 +81,10 @@ absl::Status ReadSearchField(std::string_view key, simdjson::ondemand::value val
     AISLE_ASSIGN_OR_RETURN(call->retrieve.only, json::StringArray(value, "attributesToRetrieve"));
   } else if (key == "showRankingScore") {
     AISLE_ASSIGN_OR_RETURN(call->show_ranking_score, json::Bool(value, "showRankingScore"));
+  } else if (key == "showRankingScoreDetails") {
+    AISLE_ASSIGN_OR_RETURN(r.explain, json::Bool(value, "showRankingScoreDetails"));
+  } else if (key == "userId") {
+    AISLE_ASSIGN_OR_RETURN(r.user_id, json::String(value, "userId"));
   } else if (!IsAcceptedButIgnored(key)) {
     return InvalidArgumentError(absl::StrCat("unknown search parameter '", std::string(key), "'"),
                                 key);
@@ -97,6 +101,37 @@ absl::StatusOr<size_t> QueryUint(const Request& request, std::string_view name) 
         absl::StrCat(std::string(name), ": expected a non-negative integer"), name);
   }
   return value;
+}
+
+absl::StatusOr<bool> QueryBool(std::string_view name, std::string_view text) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return InvalidArgumentError(absl::StrCat(std::string(name), ": expected true or false"), name);
+}
+
+// Each term of a blended score, as Meilisearch's _rankingScoreDetails: one
+// object per rule with its order; "score" is the term's contribution.
+void WriteScoreDetails(const index::Hit& hit, JsonWriter* out) {
+  out->Key("_rankingScoreDetails").BeginObject();
+  if (!hit.details) {  // Ranking by relevance alone.
+    out->Key("relevance").BeginObject().Key("order").Int(0).Key("score").Double(hit.score);
+    out->EndObject().EndObject();
+    return;
+  }
+  const index::ScoreDetails& d = *hit.details;
+  const std::pair<const char*, const index::ScoreTerm*> terms[] = {
+      {"relevance", &d.relevance},   {"availability", &d.availability},
+      {"demand", &d.demand},         {"popularity", &d.popularity},
+      {"margin", &d.margin},         {"personalization", &d.personalization}};
+  int order = 0;
+  for (const auto& [name, term] : terms) {
+    out->Key(name).BeginObject().Key("order").Int(order++);
+    out->Key("value").Double(term->value).Key("weight").Double(term->weight);
+    out->Key("score").Double(term->contribution());
+    if (term == &d.relevance) out->Key("bm25").Double(d.bm25);
+    out->EndObject();
+  }
+  out->EndObject();
 }
 
 std::vector<std::string> QueryList(std::string_view text) {
@@ -143,7 +178,11 @@ absl::StatusOr<SearchCall> ParseSearchQuery(const Request& request) {
     } else if (name == "attributesToRetrieve") {
       call.retrieve.only = QueryList(value);
     } else if (name == "showRankingScore") {
-      call.show_ranking_score = value == "true";
+      AISLE_ASSIGN_OR_RETURN(call.show_ranking_score, QueryBool(name, value));
+    } else if (name == "showRankingScoreDetails") {
+      AISLE_ASSIGN_OR_RETURN(r.explain, QueryBool(name, value));
+    } else if (name == "userId") {
+      r.user_id = value;
     } else if (!IsAcceptedButIgnored(name)) {
       return InvalidArgumentError(absl::StrCat("unknown search parameter '", name, "'"), name);
     }
@@ -160,8 +199,9 @@ std::string WriteSearchResponse(const SearchCall& call, const ranking::SearchRes
   for (const index::Hit& hit : result.hits) {
     out.BeginObject();
     WriteProductFields(hit.product, call.retrieve, &out);
-    // Raw relevance weight (BM25 over weighted fields), not Meilisearch's 0..1.
+    // In [0, 1] as Meilisearch's: the blended score over the sum of weights.
     if (call.show_ranking_score) out.Key("_rankingScore").Double(hit.score);
+    if (call.request.explain) WriteScoreDetails(hit, &out);
     out.EndObject();
   }
   out.EndArray();

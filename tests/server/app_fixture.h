@@ -18,8 +18,10 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/ops_handlers.h"
+#include "server/personalization.h"
 #include "server/pricing_handlers.h"
 #include "server/router.h"
+#include "server/settings_handlers.h"
 #include "server/signal_handlers.h"
 #include "store/store.h"
 #include "tests/testing/test_util.h"
@@ -34,7 +36,6 @@ class AppFixture : public ::testing::Test {
     auto index = index::ProductIndex::Open(options);
     ASSERT_TRUE(index.ok()) << index.status();
     index_ = std::move(*index);
-    searcher_ = std::make_unique<ranking::Searcher>(index_.get());
     router_ = std::make_unique<Router>(&metrics_);
     CatalogHandlersOptions handler_options;
     handler_options.max_ingest_body_bytes = 4 << 20;
@@ -49,6 +50,11 @@ class AppFixture : public ::testing::Test {
     preferences_ = std::make_unique<commerce::UserPreferences>(clock_);
     behaviour_ = std::make_unique<BehaviourPipeline>(&clock_, demand_.get(), preferences_.get(),
                                                      index_.get());
+    personalization_ = std::make_unique<PreferencesPersonalization>(preferences_.get());
+    searcher_ = std::make_unique<ranking::Searcher>(index_.get(), ranking::SearcherOptions(),
+                                                    personalization_.get());
+    settings_ = std::make_unique<SettingsHandlers>(searcher_.get(), store_->settings());
+    settings_->Register(router_.get());
     events_ = std::make_unique<EventHandlers>(
         store_->events(), &clock_,
         [this](const std::vector<Event>& accepted) { behaviour_->Accept(accepted); });
@@ -111,6 +117,8 @@ class AppFixture : public ::testing::Test {
   std::unique_ptr<commerce::DemandCounters> demand_;
   std::unique_ptr<commerce::UserPreferences> preferences_;
   std::unique_ptr<BehaviourPipeline> behaviour_;
+  std::unique_ptr<PreferencesPersonalization> personalization_;
+  std::unique_ptr<SettingsHandlers> settings_;
   std::unique_ptr<EventHandlers> events_;
   std::unique_ptr<commerce::PricingService> pricing_;
   std::unique_ptr<commerce::QuoteBook> quotes_;
