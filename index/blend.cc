@@ -39,7 +39,7 @@ uint16_t EncodeSignalScore(const BlendInputs& in, const PreparedBlend& blend) {
 }
 
 double DecodeSignalScore(uint16_t code, const PreparedBlend& blend) {
-  return code * (blend.signal_weight() / 65535.0);
+  return code * (blend.signal_weight() * (1.0 / 65535.0));
 }
 
 std::shared_ptr<const ResolvedBlend> ResolveBlend(const ScoreBlend& blend,
