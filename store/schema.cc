@@ -1,6 +1,6 @@
 // aisle.db's schema as migration steps. Released steps are never edited: a
-// schema change is a new step at the end (issue D's inventory, reservations,
-// carts, orders, payments, fulfillment and outbox tables come next).
+// schema change is a new step at the end (issue D's carts, orders, payments,
+// fulfillment and outbox tables come next).
 //
 // Conventions: STRICT tables (SQLite checks column types); times are Unix
 // milliseconds in *_ms INTEGER columns; money is REAL in the catalog's
@@ -87,11 +87,59 @@ CREATE TABLE user_profiles (
 ) STRICT;
 )sql";
 
+// Inventory (issue D). Stock is per (product, warehouse); reservations hold
+// units at the product level (the seed's reserveInventory) until Commit turns
+// them into per-warehouse decrements, so
+//   available(product) = sum(stock.on_hand) - sum(quantity of active
+//                        reservations with expires_at_ms > now).
+// Reservation rows are kept after they end (committed, expired, released) as
+// the audit trail of who held what.
+//
+// reservations_by_product covers the availability sum (quantity is in the
+// index, so the sum never touches the table); reservations_by_user counts a
+// user's active ones for the per-user limit; reservations_by_expiry feeds
+// the sweeper. WITHOUT ROWID: the random text id is the only key needed.
+constexpr std::string_view kInventory = R"sql(
+CREATE TABLE warehouses (
+  id TEXT PRIMARY KEY CHECK (id <> ''),
+  name TEXT NOT NULL,
+  latitude REAL NOT NULL CHECK (latitude BETWEEN -90 AND 90),
+  longitude REAL NOT NULL CHECK (longitude BETWEEN -180 AND 180),
+  region TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE stock (
+  product_id TEXT NOT NULL CHECK (product_id <> ''),
+  warehouse_id TEXT NOT NULL REFERENCES warehouses(id),
+  on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (product_id, warehouse_id)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE reservations (
+  id TEXT PRIMARY KEY CHECK (id <> ''),
+  product_id TEXT NOT NULL CHECK (product_id <> ''),
+  user_id TEXT NOT NULL CHECK (user_id <> ''),
+  cart_id TEXT NOT NULL,
+  quantity INTEGER NOT NULL CHECK (quantity > 0),
+  status TEXT NOT NULL CHECK (status IN ('active', 'committed', 'expired', 'released')),
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  extensions INTEGER NOT NULL CHECK (extensions >= 0),
+  order_id TEXT CHECK ((status = 'committed') = (order_id IS NOT NULL)),
+  updated_at_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX reservations_by_product
+  ON reservations(product_id, status, expires_at_ms, quantity);
+CREATE INDEX reservations_by_user ON reservations(user_id, status, expires_at_ms);
+CREATE INDEX reservations_by_expiry ON reservations(status, expires_at_ms);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "events", kEvents},
     {2, "product_signals", kProductSignals},
     {3, "competitor_prices", kCompetitorPrices},
     {4, "settings_and_profiles", kSettingsAndProfiles},
+    {5, "inventory", kInventory},
 };
 
 }  // namespace

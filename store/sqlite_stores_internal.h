@@ -3,13 +3,15 @@
 // on the caller's thread (bad input never reaches the writer), then submit a
 // job to the Writer or read through a ReaderPool lease.
 //
-// Issue D's stores (inventory, reservations, carts, orders, payments,
-// fulfillment, outbox) follow the same shape: one class per interface here,
-// each multi-table operation one write job (so it is atomic, serialized with
-// every other write, and acknowledged after its group's COMMIT).
+// Issue D's stores (inventory and reservations so far; carts, orders,
+// payments, fulfillment, outbox next) follow the same shape: one class per
+// interface here, each multi-table operation one write job (so it is atomic,
+// serialized with every other write, and acknowledged after its group's
+// COMMIT).
 #ifndef AISLE_STORE_SQLITE_STORES_INTERNAL_H_
 #define AISLE_STORE_SQLITE_STORES_INTERNAL_H_
 
+#include <functional>
 #include <future>
 #include <string>
 #include <string_view>
@@ -50,6 +52,10 @@ absl::Status CheckText(std::string_view value, std::string_view list, size_t ind
 // A single argument (a key, a user id): non-empty valid UTF-8, otherwise
 // InvalidArgument "<field>: <problem>" naming `field`.
 absl::Status CheckRequiredArgument(std::string_view value, std::string_view field);
+
+// StoreOptions::id_generator's default: 16 bytes from getrandom(2) as 32
+// lowercase hex digits; empty if the OS refuses to provide randomness.
+std::string RandomId();
 
 // The write connection's pragmas: WAL, `synchronous` per `sync`, foreign
 // keys, a large page cache and in-memory journals for savepoints.
@@ -128,6 +134,39 @@ class SqliteProfileStore final : public ProfileStore {
 
  private:
   Backend backend_;
+};
+
+class SqliteInventoryStore final : public InventoryStore {
+ public:
+  // `new_id`: StoreOptions::id_generator (or RandomId); called on the writer
+  // thread only.
+  SqliteInventoryStore(Backend backend, std::function<std::string()> new_id)
+      : backend_(backend), new_id_(std::move(new_id)) {}
+  std::future<absl::Status> UpsertWarehouses(std::vector<Warehouse> warehouses) override;
+  absl::StatusOr<std::vector<Warehouse>> ListWarehouses() const override;
+  std::future<absl::Status> SetStock(std::string product_id, std::string warehouse_id,
+                                     int64_t on_hand) override;
+  absl::StatusOr<ProductStock> GetStock(std::string_view product_id, int64_t now_ms) const override;
+  std::future<absl::StatusOr<Reservation>> Reserve(ReserveRequest request) override;
+  std::future<absl::StatusOr<Reservation>> Extend(ExtendRequest request) override;
+  std::future<absl::StatusOr<Reservation>> UpdateQuantity(std::string reservation_id,
+                                                          int64_t new_quantity,
+                                                          int64_t now_ms) override;
+  std::future<absl::StatusOr<Reservation>> Release(std::string reservation_id) override;
+  std::future<absl::Status> Commit(CommitRequest request) override;
+  std::future<absl::StatusOr<ExpiredReservations>> ExpireDue(int64_t now_ms,
+                                                             int64_t limit) override;
+  absl::StatusOr<std::optional<Reservation>> GetReservation(std::string_view reservation_id,
+                                                            int64_t now_ms) const override;
+  absl::StatusOr<std::vector<Reservation>> ListActiveReservations(std::string_view user_id,
+                                                                  int64_t now_ms) const override;
+
+ private:
+  // `now_ms`, or the store clock's now when it is 0.
+  int64_t Now(int64_t now_ms) const { return now_ms != 0 ? now_ms : backend_.clock->NowMillis(); }
+
+  Backend backend_;
+  std::function<std::string()> new_id_;  // Writer thread only.
 };
 
 }  // namespace aisle::store::internal

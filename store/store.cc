@@ -1,7 +1,9 @@
 // Store::Open: the SQLite backend's assembly (connections, pragmas,
 // migrations, writer, readers, sub-stores).
 #include <sqlite3.h>
+#include <sys/random.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <system_error>
 
@@ -42,6 +44,27 @@ absl::Status CheckRequiredArgument(std::string_view value, std::string_view fiel
                                 field);
   }
   return absl::OkStatus();
+}
+
+std::string RandomId() {
+  unsigned char bytes[16];
+  size_t filled = 0;
+  while (filled < sizeof(bytes)) {
+    const ssize_t n = getrandom(bytes + filled, sizeof(bytes) - filled, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return "";
+    }
+    filled += static_cast<size_t>(n);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  id.reserve(2 * sizeof(bytes));
+  for (const unsigned char b : bytes) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 0xf]);
+  }
+  return id;
 }
 
 // WAL: readers and the writer do not block each other. busy_timeout is set by
@@ -120,7 +143,9 @@ class SqliteStore final : public Store {
         signals_(backend()),
         competitor_prices_(backend()),
         settings_(backend()),
-        profiles_(backend()) {}
+        profiles_(backend()),
+        inventory_(backend(), options.id_generator ? options.id_generator
+                                                   : std::function<std::string()>(RandomId)) {}
   ~SqliteStore() override { Close(); }
 
   EventStore* events() override { return &events_; }
@@ -128,6 +153,7 @@ class SqliteStore final : public Store {
   CompetitorPriceStore* competitor_prices() override { return &competitor_prices_; }
   SettingsStore* settings() override { return &settings_; }
   ProfileStore* profiles() override { return &profiles_; }
+  InventoryStore* inventory() override { return &inventory_; }
 
   StoreStats Stats() const override {
     const WriterStats writer = writer_->stats();
@@ -152,6 +178,7 @@ class SqliteStore final : public Store {
   SqliteCompetitorPriceStore competitor_prices_;
   SqliteSettingsStore settings_;
   SqliteProfileStore profiles_;
+  SqliteInventoryStore inventory_;
 };
 
 }  // namespace

@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,7 @@
 #include "base/status.h"
 #include "store/competitor_price_store.h"
 #include "store/event_store.h"
+#include "store/inventory_store.h"
 #include "store/kv_stores.h"
 #include "store/signal_store.h"
 
@@ -77,6 +79,12 @@ struct StoreOptions {
   // Source of "now" for timestamps left at 0. Not owned; must outlive the
   // Store. nullptr = the system clock.
   const Clock* clock = nullptr;
+  // Makes the ids of new records (reservations). An id is the handle a client
+  // presents, so it must be unguessable and unique; a duplicate fails the
+  // write with AlreadyExists. Must be thread-safe and return non-empty UTF-8.
+  // Empty = 128 bits from the OS's CSPRNG (getrandom), as 32 hex digits.
+  // Tests inject a deterministic one.
+  std::function<std::string()> id_generator;
 };
 
 struct StoreStats {
@@ -105,6 +113,7 @@ class Store {
   virtual CompetitorPriceStore* competitor_prices() = 0;
   virtual SettingsStore* settings() = 0;
   virtual ProfileStore* profiles() = 0;
+  virtual InventoryStore* inventory() = 0;
 
   virtual StoreStats Stats() const = 0;
 
