@@ -31,6 +31,7 @@
 #define AISLE_STORE_INVENTORY_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <optional>
 #include <string>
@@ -187,6 +188,15 @@ class InventoryStore {
   // from one snapshot. A product never stocked reads as all zeros.
   virtual absl::StatusOr<ProductStock> GetStock(std::string_view product_id,
                                                 int64_t now_ms) const = 0;
+
+  // Calls `callback(product_id, available)` for every product with a stock
+  // row, ordered by product_id, from one snapshot at `now_ms`: rebuilds the
+  // search index's availability at start-up. The callback's error stops the
+  // walk and is returned.
+  virtual absl::Status ForEachAvailability(
+      int64_t now_ms,
+      const std::function<absl::Status(const std::string& product_id, int64_t available)>&
+          callback) const = 0;
 
   // --- Reservations ---------------------------------------------------------
 

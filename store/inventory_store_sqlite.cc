@@ -478,6 +478,28 @@ absl::StatusOr<ProductStock> SqliteInventoryStore::GetStock(std::string_view pro
   return stock;
 }
 
+absl::Status SqliteInventoryStore::ForEachAvailability(
+    int64_t now_ms,
+    const std::function<absl::Status(const std::string&, int64_t)>& callback) const {
+  AISLE_RETURN_IF_ERROR(CheckNow(now_ms));
+  const int64_t now = Now(now_ms);
+  AISLE_ASSIGN_OR_RETURN(auto reader, backend_.readers->Checkout());
+  AISLE_ASSIGN_OR_RETURN(ReadSnapshot snapshot, ReadSnapshot::Begin(*reader));
+  AISLE_ASSIGN_OR_RETURN(
+      Query rows,
+      reader->Prepare("SELECT s.product_id, max(0, s.total - coalesce(r.reserved, 0)) FROM "
+                      "(SELECT product_id, sum(on_hand) AS total FROM stock GROUP BY product_id) s "
+                      "LEFT JOIN (SELECT product_id, sum(quantity) AS reserved FROM reservations "
+                      "WHERE status = 'active' AND expires_at_ms > ?1 GROUP BY product_id) r "
+                      "ON r.product_id = s.product_id ORDER BY s.product_id"));
+  rows.Bind(1, now);
+  while (true) {
+    AISLE_ASSIGN_OR_RETURN(const bool row, rows.Step());
+    if (!row) return absl::OkStatus();
+    AISLE_RETURN_IF_ERROR(callback(rows.Text(0), rows.Int64(1)));
+  }
+}
+
 // --- Reservations ---------------------------------------------------------------------
 
 std::future<absl::StatusOr<Reservation>> SqliteInventoryStore::Reserve(ReserveRequest request) {

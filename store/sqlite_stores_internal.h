@@ -147,6 +147,9 @@ class SqliteInventoryStore final : public InventoryStore {
   std::future<absl::Status> SetStock(std::string product_id, std::string warehouse_id,
                                      int64_t on_hand) override;
   absl::StatusOr<ProductStock> GetStock(std::string_view product_id, int64_t now_ms) const override;
+  absl::Status ForEachAvailability(
+      int64_t now_ms,
+      const std::function<absl::Status(const std::string&, int64_t)>& callback) const override;
   std::future<absl::StatusOr<Reservation>> Reserve(ReserveRequest request) override;
   std::future<absl::StatusOr<Reservation>> Extend(ExtendRequest request) override;
   std::future<absl::StatusOr<Reservation>> UpdateQuantity(std::string reservation_id,

@@ -192,6 +192,34 @@ TEST_F(InventoryStoreTest, StockBelowReservedReadsAsZeroAvailable) {
 
 // --- Reserve ----------------------------------------------------------------------
 
+TEST_F(InventoryStoreTest, ForEachAvailabilityListsEveryStockedProductNetOfReservations) {
+  StockTwoWarehouses("p1");  // 8 units.
+  SetStock("p2", "sea", 3);
+  SetStock("p3", "aus", 0);
+  MustReserve("p1", "u1", 3);
+  MustReserve("p2", "u2", 2);
+  MustReserve("p2", "u3", 1, /*ttl_ms=*/1);  // Expires at once: no longer counts.
+  std::vector<std::pair<std::string, int64_t>> seen;
+  const int64_t later = clock_.NowMillis() + 10;
+  ASSERT_TRUE(inventory()
+                  .ForEachAvailability(later,
+                                       [&](const std::string& id, int64_t available) {
+                                         seen.emplace_back(id, available);
+                                         return absl::OkStatus();
+                                       })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::pair<std::string, int64_t>>{{"p1", 5}, {"p2", 1}, {"p3", 0}}));
+  // The callback's error stops the walk.
+  int calls = 0;
+  const absl::Status stopped = inventory().ForEachAvailability(later, [&](const std::string&,
+                                                                          int64_t) {
+    ++calls;
+    return absl::CancelledError("enough");
+  });
+  EXPECT_EQ(stopped.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(calls, 1);
+}
+
 TEST_F(InventoryStoreTest, ReserveCreatesAnActiveReservationThatHoldsStock) {
   StockTwoWarehouses("p1");
   const int64_t now = clock_.NowMillis();
