@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "commerce/demand_counters.h"
+#include "commerce/inventory_service.h"
 #include "commerce/pricing_service.h"
 #include "commerce/quote_book.h"
 #include "commerce/user_preferences.h"
@@ -27,6 +28,7 @@
 #include "server/commands.h"
 #include "server/event_handlers.h"
 #include "server/flags.h"
+#include "server/inventory_handlers.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/ops_handlers.h"
@@ -194,6 +196,16 @@ int Serve(int argc, char** argv) {
   pricing_routes.Register(&router);
   CatalogHandlers catalog(index->get(), &searcher, &signals);
   catalog.Register(&router);
+  // Warehouse stock and reservations; availability flows into the index.
+  commerce::InventoryService inventory(clock, (*store)->inventory(),
+                                       IndexAvailabilitySink(index->get()));
+  if (absl::Status s = inventory.PublishAll(); !s.ok()) {
+    std::cerr << "aisle serve: publishing inventory: " << s.message() << "\n";
+    return 1;
+  }
+  inventory.Start();
+  InventoryHandlers inventory_routes(&inventory);
+  inventory_routes.Register(&router);
   RegisterOpsHandlers(index->get(), &metrics, &router);
 
   HttpServerOptions http_options;
@@ -214,6 +226,7 @@ int Serve(int argc, char** argv) {
   std::cout << "aisle: signal " << signal_number << ", draining requests" << std::endl;
   (*server)->Stop();
   reprice.Stop();       // Before the index closes.
+  inventory.Stop();
   profile_sync.Stop();  // Flushes once more, before the store closes.
   (*store)->Close();
   if (absl::Status s = (*index)->Close(); !s.ok()) {

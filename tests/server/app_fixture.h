@@ -16,6 +16,7 @@
 #include "server/event_handlers.h"
 #include "server/http_client.h"
 #include "server/http_server.h"
+#include "server/inventory_handlers.h"
 #include "server/metrics.h"
 #include "server/ops_handlers.h"
 #include "server/personalization.h"
@@ -76,6 +77,10 @@ class AppFixture : public ::testing::Test {
     catalog_ = std::make_unique<CatalogHandlers>(index_.get(), searcher_.get(), signals_.get(),
                                                  handler_options);
     catalog_->Register(router_.get());
+    inventory_ = std::make_unique<commerce::InventoryService>(
+        clock_, store_->inventory(), IndexAvailabilitySink(index_.get()));
+    inventory_routes_ = std::make_unique<InventoryHandlers>(inventory_.get());
+    inventory_routes_->Register(router_.get());
     RegisterOpsHandlers(index_.get(), &metrics_, router_.get());
     HttpServerOptions http;
     http.port = 0;
@@ -125,6 +130,8 @@ class AppFixture : public ::testing::Test {
   std::unique_ptr<PricingHandlers> pricing_routes_;
   std::unique_ptr<SignalHandlers> signals_;
   std::unique_ptr<CatalogHandlers> catalog_;
+  std::unique_ptr<commerce::InventoryService> inventory_;
+  std::unique_ptr<InventoryHandlers> inventory_routes_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<HttpClient> client_;
 };
