@@ -34,6 +34,7 @@
 #include "server/ops_handlers.h"
 #include "server/personalization.h"
 #include "server/pricing_handlers.h"
+#include "server/pricing_settings.h"
 #include "server/profile_sync.h"
 #include "server/reprice_job.h"
 #include "server/router.h"
@@ -164,7 +165,12 @@ int Serve(int argc, char** argv) {
       [&behaviour](const std::vector<Event>& accepted) { behaviour.Accept(accepted); });
   events.Register(&router);
 
-  auto engine = commerce::PricingEngine::Create();
+  auto pricing_options = LoadPricingSettings(*(*store)->settings());
+  if (!pricing_options.ok()) {
+    std::cerr << "aisle serve: pricing settings: " << pricing_options.status().message() << "\n";
+    return 1;
+  }
+  auto engine = commerce::PricingEngine::Create(*pricing_options);
   if (!engine.ok()) {
     std::cerr << "aisle serve: pricing: " << engine.status().message() << "\n";
     return 1;
@@ -183,6 +189,9 @@ int Serve(int argc, char** argv) {
   reprice_options.interval_ms = pricing.engine()->options().update_interval_ms;
   RepriceJob reprice(clock, index->get(), &pricing, reprice_options);
   reprice.Start();
+  PricingSettingsHandlers pricing_settings(&pricing, (*store)->settings(),
+                                           [&reprice] { reprice.RequestNow(); });
+  pricing_settings.Register(&router);
   // Quote ids must not be guessable: a seeded generator, not a counter.
   std::mutex quote_rng_mu;
   std::mt19937_64 quote_rng{std::random_device{}()};

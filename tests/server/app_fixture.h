@@ -21,6 +21,7 @@
 #include "server/ops_handlers.h"
 #include "server/personalization.h"
 #include "server/pricing_handlers.h"
+#include "server/pricing_settings.h"
 #include "server/router.h"
 #include "server/settings_handlers.h"
 #include "server/signal_handlers.h"
@@ -74,6 +75,9 @@ class AppFixture : public ::testing::Test {
     pricing_routes_ = std::make_unique<PricingHandlers>(index_.get(), pricing_.get(), quotes_.get(),
                                                         store_->competitor_prices());
     pricing_routes_->Register(router_.get());
+    pricing_settings_ = std::make_unique<PricingSettingsHandlers>(
+        pricing_.get(), store_->settings(), [this] { ++reprice_requests_; });
+    pricing_settings_->Register(router_.get());
     catalog_ = std::make_unique<CatalogHandlers>(index_.get(), searcher_.get(), signals_.get(),
                                                  handler_options);
     catalog_->Register(router_.get());
@@ -128,6 +132,8 @@ class AppFixture : public ::testing::Test {
   std::unique_ptr<commerce::PricingService> pricing_;
   std::unique_ptr<commerce::QuoteBook> quotes_;
   std::unique_ptr<PricingHandlers> pricing_routes_;
+  std::unique_ptr<PricingSettingsHandlers> pricing_settings_;
+  std::atomic<int> reprice_requests_{0};
   std::unique_ptr<SignalHandlers> signals_;
   std::unique_ptr<CatalogHandlers> catalog_;
   std::unique_ptr<commerce::InventoryService> inventory_;
