@@ -134,12 +134,164 @@ CREATE INDEX reservations_by_user ON reservations(user_id, status, expires_at_ms
 CREATE INDEX reservations_by_expiry ON reservations(status, expires_at_ms);
 )sql";
 
+// Carts (issue D). One line per (cart, product), pointing at the reservation
+// that holds its units. Prices are INTEGER minor units (cents), so line
+// totals and subtotals are exact. `position` orders a cart's lines as they
+// were first added (1, 2, ... per cart). user_id '' is an anonymous cart; the
+// partial unique index keeps at most one active cart per user and finds it.
+// cart_items.reservation_id has no index of its own: reservation ids are
+// never updated or deleted, so the foreign key never searches the children.
+constexpr std::string_view kCarts = R"sql(
+CREATE TABLE carts (
+  id TEXT PRIMARY KEY CHECK (id <> ''),
+  user_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'merged', 'ordered')),
+  merged_into TEXT CHECK ((status = 'merged') = (merged_into IS NOT NULL)),
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE UNIQUE INDEX carts_active_by_user ON carts(user_id)
+  WHERE user_id <> '' AND status = 'active';
+CREATE TABLE cart_items (
+  cart_id TEXT NOT NULL REFERENCES carts(id),
+  product_id TEXT NOT NULL CHECK (product_id <> ''),
+  quantity INTEGER NOT NULL CHECK (quantity > 0),
+  reservation_id TEXT NOT NULL REFERENCES reservations(id),
+  position INTEGER NOT NULL,
+  unit_price INTEGER NOT NULL CHECK (unit_price >= 0),
+  original_price INTEGER NOT NULL CHECK (original_price >= 0),
+  quote_id TEXT NOT NULL,
+  quote_expires_at_ms INTEGER NOT NULL,
+  added_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (cart_id, product_id)
+) STRICT, WITHOUT ROWID;
+)sql";
+
+// Orders (issue D): the order ledger, its status history, idempotency keys,
+// payments, fulfillment tasks and the notification outbox. Money is INTEGER
+// minor units of the order's currency (ISO 4217 code; cents for USD), so
+// every sum is exact; payments are in their order's currency. The status is
+// text that commerce/ interprets (commerce/order_state.h); history row 1 is
+// the creation (from_status NULL). Nothing here ever holds a card number:
+// payments keep the gateway's token and the last 4 digits, and the CHECKs
+// refuse a run of 12 digits as a last line of defence.
+//
+// orders_by_user covers the velocity sums (count and total per currency
+// since a time) without touching the table; orders_by_status finds orders
+// a crash left mid-flow. payments.user_id is copied from the order so
+// failed_payments_by_user counts a user's failures without a join.
+// outbox: AUTOINCREMENT so seq is never reused (delivery order per order);
+// outbox_due finds due messages, outbox_by_order (covering delivered_at_ms)
+// answers "has this order an earlier undelivered message?".
+constexpr std::string_view kOrders = R"sql(
+CREATE TABLE orders (
+  id TEXT PRIMARY KEY CHECK (id <> ''),
+  user_id TEXT NOT NULL CHECK (user_id <> ''),
+  cart_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status <> ''),
+  status_reason TEXT NOT NULL,
+  currency TEXT NOT NULL CHECK (currency GLOB '[A-Z][A-Z][A-Z]'),
+  subtotal_cents INTEGER NOT NULL CHECK (subtotal_cents BETWEEN 0 AND 1000000000000000),
+  total_cents INTEGER NOT NULL CHECK (total_cents BETWEEN 0 AND 1000000000000000),
+  ship_name TEXT NOT NULL,
+  ship_line1 TEXT NOT NULL,
+  ship_line2 TEXT NOT NULL,
+  ship_city TEXT NOT NULL,
+  ship_region TEXT NOT NULL,
+  ship_postal_code TEXT NOT NULL,
+  ship_country TEXT NOT NULL CHECK (ship_country GLOB '[A-Z][A-Z]'),
+  ship_latitude REAL CHECK (ship_latitude BETWEEN -90 AND 90),
+  ship_longitude REAL CHECK (ship_longitude BETWEEN -180 AND 180),
+  billing_country TEXT NOT NULL CHECK (billing_country = '' OR billing_country GLOB '[A-Z][A-Z]'),
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  CHECK ((ship_latitude IS NULL) = (ship_longitude IS NULL))
+) STRICT;
+CREATE INDEX orders_by_user ON orders(user_id, created_at_ms, currency, total_cents);
+CREATE INDEX orders_by_status ON orders(status, updated_at_ms);
+CREATE TABLE order_items (
+  order_id TEXT NOT NULL REFERENCES orders(id),
+  line INTEGER NOT NULL CHECK (line >= 1),
+  product_id TEXT NOT NULL CHECK (product_id <> ''),
+  quantity INTEGER NOT NULL CHECK (quantity > 0),
+  unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents >= 0),
+  title TEXT NOT NULL,
+  PRIMARY KEY (order_id, line)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE order_status_history (
+  order_id TEXT NOT NULL REFERENCES orders(id),
+  seq INTEGER NOT NULL CHECK (seq >= 1),
+  from_status TEXT CHECK ((seq = 1) = (from_status IS NULL)),
+  to_status TEXT NOT NULL CHECK (to_status <> ''),
+  reason TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  PRIMARY KEY (order_id, seq)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE idempotency_keys (
+  key TEXT PRIMARY KEY CHECK (key <> ''),
+  order_id TEXT NOT NULL UNIQUE REFERENCES orders(id),
+  request_fingerprint TEXT NOT NULL CHECK (request_fingerprint <> ''),
+  created_at_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE payments (
+  id TEXT PRIMARY KEY CHECK (id <> ''),
+  order_id TEXT NOT NULL REFERENCES orders(id),
+  user_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('authorize', 'capture', 'refund', 'void')),
+  amount_cents INTEGER NOT NULL CHECK (amount_cents BETWEEN 0 AND 1000000000000000),
+  status TEXT NOT NULL CHECK (status IN ('succeeded', 'failed')),
+  gateway_ref TEXT NOT NULL,
+  card_last4 TEXT NOT NULL CHECK (card_last4 = '' OR card_last4 GLOB '[0-9][0-9][0-9][0-9]'),
+  token TEXT NOT NULL
+    CHECK (token NOT GLOB '*[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]*'),
+  failure_reason TEXT NOT NULL
+    CHECK (failure_reason NOT GLOB '*[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]*'),
+  at_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX payments_by_order ON payments(order_id, at_ms);
+CREATE INDEX failed_payments_by_user ON payments(user_id, at_ms) WHERE status = 'failed';
+CREATE TABLE fulfillment_tasks (
+  id TEXT PRIMARY KEY CHECK (id <> ''),
+  order_id TEXT NOT NULL REFERENCES orders(id),
+  warehouse_id TEXT NOT NULL REFERENCES warehouses(id),
+  status TEXT NOT NULL CHECK (status IN ('pending', 'completed')),
+  created_at_ms INTEGER NOT NULL,
+  completed_at_ms INTEGER CHECK ((status = 'completed') = (completed_at_ms IS NOT NULL)),
+  UNIQUE (order_id, warehouse_id)
+) STRICT;
+CREATE INDEX fulfillment_tasks_by_warehouse
+  ON fulfillment_tasks(warehouse_id, status, created_at_ms, id);
+CREATE TABLE fulfillment_task_items (
+  task_id TEXT NOT NULL REFERENCES fulfillment_tasks(id),
+  line INTEGER NOT NULL CHECK (line >= 1),
+  product_id TEXT NOT NULL CHECK (product_id <> ''),
+  quantity INTEGER NOT NULL CHECK (quantity > 0),
+  PRIMARY KEY (task_id, line)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  order_id TEXT NOT NULL REFERENCES orders(id),
+  kind TEXT NOT NULL CHECK (kind <> ''),
+  payload TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  delivered_at_ms INTEGER,
+  attempts INTEGER NOT NULL CHECK (attempts >= 0),
+  next_attempt_at_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL
+) STRICT;
+CREATE INDEX outbox_due ON outbox(next_attempt_at_ms) WHERE delivered_at_ms IS NULL;
+CREATE INDEX outbox_by_order ON outbox(order_id, seq, delivered_at_ms);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "events", kEvents},
     {2, "product_signals", kProductSignals},
     {3, "competitor_prices", kCompetitorPrices},
     {4, "settings_and_profiles", kSettingsAndProfiles},
     {5, "inventory", kInventory},
+    {6, "carts", kCarts},
+    {7, "orders", kOrders},
 };
 
 }  // namespace

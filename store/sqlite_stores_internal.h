@@ -172,6 +172,78 @@ class SqliteInventoryStore final : public InventoryStore {
   std::function<std::string()> new_id_;  // Writer thread only.
 };
 
+class SqliteCartStore final : public CartStore {
+ public:
+  // `new_id`: as SqliteInventoryStore's.
+  SqliteCartStore(Backend backend, std::function<std::string()> new_id)
+      : backend_(backend), new_id_(std::move(new_id)) {}
+  std::future<absl::StatusOr<CreatedCart>> CreateCart(std::string user_id, int64_t now_ms) override;
+  std::future<absl::Status> UpsertLine(std::string cart_id, CartLine line, int64_t now_ms) override;
+  std::future<absl::StatusOr<bool>> RemoveLine(std::string cart_id, std::string product_id,
+                                               int64_t now_ms) override;
+  std::future<absl::StatusOr<Cart>> SetCartUser(std::string cart_id, std::string user_id,
+                                                int64_t now_ms) override;
+  std::future<absl::Status> MarkMerged(std::string source_cart_id, std::string target_cart_id,
+                                       std::vector<CartLine> target_lines, int64_t now_ms) override;
+  absl::StatusOr<std::optional<CartContents>> GetCart(std::string_view cart_id,
+                                                      int64_t now_ms) const override;
+  absl::StatusOr<std::optional<Cart>> FindActiveCartOfUser(std::string_view user_id) const override;
+
+ private:
+  int64_t Now(int64_t now_ms) const { return now_ms != 0 ? now_ms : backend_.clock->NowMillis(); }
+
+  Backend backend_;
+  std::function<std::string()> new_id_;  // Writer thread only.
+};
+
+class SqliteOrderStore final : public OrderStore {
+ public:
+  // `new_id`: as SqliteInventoryStore's (order, payment and task ids).
+  SqliteOrderStore(Backend backend, std::function<std::string()> new_id)
+      : backend_(backend), new_id_(std::move(new_id)) {}
+  std::future<absl::StatusOr<CreateOrderResult>> CreateOrder(CreateOrderRequest request) override;
+  std::future<absl::StatusOr<TransitionResult>> TransitionOrder(
+      TransitionRequest request) override;
+  absl::StatusOr<std::optional<Order>> GetOrder(std::string_view order_id) const override;
+  absl::StatusOr<std::optional<Order>> GetOrderByIdempotencyKey(
+      std::string_view idempotency_key) const override;
+  absl::StatusOr<std::vector<Order>> ListOrdersOfUser(std::string_view user_id,
+                                                      int64_t limit) const override;
+  absl::StatusOr<std::vector<Order>> ListOrdersInStatus(std::string_view status,
+                                                        int64_t updated_before_ms,
+                                                        int64_t limit) const override;
+  absl::StatusOr<int64_t> CountOrders(std::string_view user_id, int64_t since_ms) const override;
+  absl::StatusOr<std::map<std::string, int64_t>> SumOrderTotals(std::string_view user_id,
+                                                                int64_t since_ms) const override;
+  absl::StatusOr<int64_t> CountFailedPayments(std::string_view user_id,
+                                              int64_t since_ms) const override;
+  std::future<absl::StatusOr<Payment>> RecordPayment(Payment payment) override;
+  absl::StatusOr<std::vector<Payment>> ListPayments(std::string_view order_id) const override;
+  std::future<absl::StatusOr<std::vector<FulfillmentTask>>> CreateFulfillmentTasks(
+      std::string order_id, std::vector<FulfillmentTaskSpec> tasks, int64_t now_ms) override;
+  absl::StatusOr<std::vector<FulfillmentTask>> ListFulfillmentTasks(
+      std::string_view warehouse_id, FulfillmentStatus status, int64_t limit) const override;
+  absl::StatusOr<std::vector<FulfillmentTask>> ListOrderFulfillmentTasks(
+      std::string_view order_id) const override;
+  std::future<absl::StatusOr<FulfillmentCompletion>> CompleteFulfillmentTask(
+      std::string task_id, int64_t now_ms) override;
+  absl::StatusOr<std::vector<OutboxEntry>> PendingOutbox(int64_t now_ms,
+                                                         int64_t limit) const override;
+  std::future<absl::Status> MarkDelivered(int64_t seq, int64_t now_ms) override;
+  std::future<absl::StatusOr<OutboxEntry>> MarkAttemptFailed(int64_t seq,
+                                                             int64_t next_attempt_at_ms,
+                                                             std::string error) override;
+  absl::StatusOr<std::vector<OutboxEntry>> ListOrderOutbox(
+      std::string_view order_id) const override;
+
+ private:
+  // `now_ms`, or the store clock's now when it is 0.
+  int64_t Now(int64_t now_ms) const { return now_ms != 0 ? now_ms : backend_.clock->NowMillis(); }
+
+  Backend backend_;
+  std::function<std::string()> new_id_;  // Writer thread only.
+};
+
 }  // namespace aisle::store::internal
 
 #endif  // AISLE_STORE_SQLITE_STORES_INTERNAL_H_

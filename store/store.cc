@@ -145,7 +145,11 @@ class SqliteStore final : public Store {
         settings_(backend()),
         profiles_(backend()),
         inventory_(backend(), options.id_generator ? options.id_generator
-                                                   : std::function<std::string()>(RandomId)) {}
+                                                   : std::function<std::string()>(RandomId)),
+        carts_(backend(), options.id_generator ? options.id_generator
+                                               : std::function<std::string()>(RandomId)),
+        orders_(backend(), options.id_generator ? options.id_generator
+                                                : std::function<std::string()>(RandomId)) {}
   ~SqliteStore() override { Close(); }
 
   EventStore* events() override { return &events_; }
@@ -154,6 +158,8 @@ class SqliteStore final : public Store {
   SettingsStore* settings() override { return &settings_; }
   ProfileStore* profiles() override { return &profiles_; }
   InventoryStore* inventory() override { return &inventory_; }
+  OrderStore* orders() override { return &orders_; }
+  CartStore* carts() override { return &carts_; }
 
   StoreStats Stats() const override {
     const WriterStats writer = writer_->stats();
@@ -179,6 +185,8 @@ class SqliteStore final : public Store {
   SqliteSettingsStore settings_;
   SqliteProfileStore profiles_;
   SqliteInventoryStore inventory_;
+  SqliteCartStore carts_;
+  SqliteOrderStore orders_;
 };
 
 }  // namespace

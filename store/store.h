@@ -32,10 +32,12 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "store/cart_store.h"
 #include "store/competitor_price_store.h"
 #include "store/event_store.h"
 #include "store/inventory_store.h"
 #include "store/kv_stores.h"
+#include "store/order_store.h"
 #include "store/signal_store.h"
 
 namespace aisle::store {
@@ -114,6 +116,8 @@ class Store {
   virtual SettingsStore* settings() = 0;
   virtual ProfileStore* profiles() = 0;
   virtual InventoryStore* inventory() = 0;
+  virtual OrderStore* orders() = 0;
+  virtual CartStore* carts() = 0;
 
   virtual StoreStats Stats() const = 0;
 
