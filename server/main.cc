@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "commerce/cart_service.h"
 #include "commerce/demand_counters.h"
 #include "commerce/inventory_service.h"
 #include "commerce/pricing_service.h"
@@ -24,6 +25,7 @@
 #include "ingest/demo_catalog.h"
 #include "ranking/searcher.h"
 #include "server/behaviour_pipeline.h"
+#include "server/cart_handlers.h"
 #include "server/catalog_handlers.h"
 #include "server/commands.h"
 #include "server/event_handlers.h"
@@ -215,6 +217,12 @@ int Serve(int argc, char** argv) {
   inventory.Start();
   InventoryHandlers inventory_routes(&inventory);
   inventory_routes.Register(&router);
+  // Carts hold stock through the inventory service and price lines from the
+  // shopper's quote or the index's live price.
+  commerce::CartService carts(clock, (*store)->carts(), &inventory, &quotes,
+                              IndexPriceLookup(index->get()));
+  CartHandlers cart_routes(&carts);
+  cart_routes.Register(&router);
   RegisterOpsHandlers(index->get(), &metrics, &router);
 
   HttpServerOptions http_options;

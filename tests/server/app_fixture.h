@@ -12,6 +12,7 @@
 #include "index/product_index.h"
 #include "ranking/searcher.h"
 #include "server/behaviour_pipeline.h"
+#include "server/cart_handlers.h"
 #include "server/catalog_handlers.h"
 #include "server/event_handlers.h"
 #include "server/http_client.h"
@@ -85,6 +86,10 @@ class AppFixture : public ::testing::Test {
         clock_, store_->inventory(), IndexAvailabilitySink(index_.get()));
     inventory_routes_ = std::make_unique<InventoryHandlers>(inventory_.get());
     inventory_routes_->Register(router_.get());
+    carts_ = std::make_unique<commerce::CartService>(clock_, store_->carts(), inventory_.get(),
+                                                     quotes_.get(), IndexPriceLookup(index_.get()));
+    cart_routes_ = std::make_unique<CartHandlers>(carts_.get());
+    cart_routes_->Register(router_.get());
     RegisterOpsHandlers(index_.get(), &metrics_, router_.get());
     HttpServerOptions http;
     http.port = 0;
@@ -138,6 +143,8 @@ class AppFixture : public ::testing::Test {
   std::unique_ptr<CatalogHandlers> catalog_;
   std::unique_ptr<commerce::InventoryService> inventory_;
   std::unique_ptr<InventoryHandlers> inventory_routes_;
+  std::unique_ptr<commerce::CartService> carts_;
+  std::unique_ptr<CartHandlers> cart_routes_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<HttpClient> client_;
 };
