@@ -8,20 +8,22 @@
 // rolled back to its savepoint ("all or nothing" is a plain early return).
 // PostgreSQL will need a unique key plus ON CONFLICT for the idempotency
 // keys and conditional UPDATEs for the compare-and-set.
+//
+// This file: orders, transitions, reads and velocity counts. Payments,
+// fulfillment tasks and the outbox are in order_fulfillment_sqlite.cc; the
+// helpers both use are in order_store_rows_internal.h.
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "base/utf8.h"
 #include "store/order_store.h"
+#include "store/order_store_rows_internal.h"
 #include "store/reader_pool_internal.h"
 #include "store/sqlite_stores_internal.h"
 
@@ -31,7 +33,7 @@ namespace {
 // Debian builds abseil with its own absl::string_view: URLs as const char*.
 constexpr const char* kOrderStatusUrl = "aisle/order_status";
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+using internal::IsDigit;
 
 }  // namespace
 
@@ -94,45 +96,7 @@ std::string_view FulfillmentStatusName(FulfillmentStatus status) {
 namespace internal {
 namespace {
 
-// --- Errors ------------------------------------------------------------------------
-
-// "<reason>: <details>" with the given code (see order_store.h).
-absl::Status ReasonError(absl::StatusCode code, const char* reason, const std::string& details) {
-  return absl::Status(code, absl::StrCat(reason, ": ", details));
-}
-
-absl::Status OrderNotFound(std::string_view id) {
-  return ReasonError(absl::StatusCode::kNotFound, kOrderNotFoundReason, std::string(id));
-}
-
-template <typename T>
-std::future<absl::StatusOr<T>> ReadyError(absl::Status status) {
-  return ReadyFuture<absl::StatusOr<T>>(std::move(status));
-}
-
 // --- Validation (caller's thread) ---------------------------------------------------
-
-absl::Status CheckInRange(int64_t value, int64_t low, int64_t high, std::string_view field) {
-  if (value >= low && value <= high) return absl::OkStatus();
-  return InvalidArgumentError(
-      absl::StrCat(std::string(field), ": must be in [", low, ", ", high, "]"), field);
-}
-
-// A time given to a method: >= 0 (0 = the clock).
-absl::Status CheckTime(int64_t ms, std::string_view field) {
-  return CheckInRange(ms, 0, std::numeric_limits<int64_t>::max() / 2, field);
-}
-
-absl::Status CheckLimit(int64_t limit) { return CheckInRange(limit, 1, kMaxListLimit, "limit"); }
-
-// UTF-8, possibly empty.
-absl::Status CheckUtf8(std::string_view value, std::string_view field) {
-  if (const auto bad = FindInvalidUtf8(value)) {
-    return InvalidArgumentError(absl::StrCat(std::string(field), ": invalid UTF-8 at byte ", *bad),
-                                field, *bad);
-  }
-  return absl::OkStatus();
-}
 
 // A status name or an outbox kind: 1-64 chars of [a-z0-9_.-].
 absl::Status CheckToken(std::string_view value, std::string_view field) {
@@ -162,21 +126,6 @@ absl::Status CheckCountry(std::string_view value, bool required, std::string_vie
 absl::Status CheckCurrency(std::string_view value) {
   if (AllUpper(value, 3)) return absl::OkStatus();
   return InvalidArgumentError("currency: must be an ISO 4217 code (\"USD\")", "currency");
-}
-
-absl::Status CheckMoney(int64_t cents, int64_t low, std::string_view field) {
-  return CheckInRange(cents, low, kMaxMoneyCents, field);
-}
-
-// No card number, and never the offending text in the error.
-absl::Status CheckNoCardNumber(std::string_view value, std::string_view field) {
-  AISLE_RETURN_IF_ERROR(CheckUtf8(value, field));
-  if (!ContainsCardNumber(value)) return absl::OkStatus();
-  return InvalidArgumentError(
-      absl::StrCat(std::string(field),
-                   ": looks like a card number (12 or more digits); only a gateway token "
-                   "and the last 4 digits may be stored"),
-      field);
 }
 
 absl::Status CheckAddress(const ShippingAddress& a) {
@@ -262,57 +211,6 @@ absl::Status CheckCreateOrderRequest(const CreateOrderRequest& r) {
   AISLE_RETURN_IF_ERROR(CheckUtf8(r.status_reason, "status_reason"));
   AISLE_RETURN_IF_ERROR(CheckOutbox(r.outbox));
   return CheckTime(r.now_ms, "now_ms");
-}
-
-// `order_id_required`: RecordPayment; a transition's payment may leave it
-// empty (it is the transition's order).
-absl::Status CheckPayment(const Payment& p, bool order_id_required) {
-  AISLE_RETURN_IF_ERROR(CheckUtf8(p.id, "id"));
-  if (order_id_required) {
-    AISLE_RETURN_IF_ERROR(CheckRequiredArgument(p.order_id, "order_id"));
-  } else {
-    AISLE_RETURN_IF_ERROR(CheckUtf8(p.order_id, "order_id"));
-  }
-  if (p.kind != PaymentKind::kAuthorize && p.kind != PaymentKind::kCapture &&
-      p.kind != PaymentKind::kRefund && p.kind != PaymentKind::kVoid) {
-    return InvalidArgumentError("kind: unknown payment kind", "kind");
-  }
-  if (p.status != PaymentStatus::kSucceeded && p.status != PaymentStatus::kFailed) {
-    return InvalidArgumentError("status: unknown payment status", "status");
-  }
-  AISLE_RETURN_IF_ERROR(
-      CheckMoney(p.amount_cents, p.kind == PaymentKind::kVoid ? 0 : 1, "amount_cents"));
-  AISLE_RETURN_IF_ERROR(CheckUtf8(p.gateway_ref, "gateway_ref"));
-  if (!p.card_last4.empty() && !(p.card_last4.size() == 4 &&
-                                 std::all_of(p.card_last4.begin(), p.card_last4.end(), IsDigit))) {
-    // Never echo it: it may be a whole card number.
-    return InvalidArgumentError("card_last4: must be exactly 4 digits, or empty", "card_last4");
-  }
-  AISLE_RETURN_IF_ERROR(CheckNoCardNumber(p.token, "token"));
-  AISLE_RETURN_IF_ERROR(CheckNoCardNumber(p.failure_reason, "failure_reason"));
-  return CheckTime(p.at_ms, "at_ms");
-}
-
-absl::Status CheckTaskSpecs(const std::vector<FulfillmentTaskSpec>& tasks) {
-  std::set<std::string_view> warehouses;
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    const FulfillmentTaskSpec& t = tasks[i];
-    AISLE_RETURN_IF_ERROR(
-        CheckRequiredText(t.warehouse_id, "fulfillment_tasks", i, "warehouse_id"));
-    if (!warehouses.insert(t.warehouse_id).second) {
-      return BadItem("fulfillment_tasks", i, "warehouse_id",
-                     "duplicate (one task per warehouse allocation)");
-    }
-    if (t.items.empty()) return BadItem("fulfillment_tasks", i, "items", "required");
-    for (size_t j = 0; j < t.items.size(); ++j) {
-      const std::string list = absl::StrCat("fulfillment_tasks[", i, "].items");
-      AISLE_RETURN_IF_ERROR(CheckRequiredText(t.items[j].product_id, list, j, "product_id"));
-      if (t.items[j].quantity < 1 || t.items[j].quantity > kMaxItemQuantity) {
-        return BadItem(list, j, "quantity", absl::StrCat("must be in [1, ", kMaxItemQuantity, "]"));
-      }
-    }
-  }
-  return absl::OkStatus();
 }
 
 absl::Status CheckTransitionRequest(const TransitionRequest& r) {
@@ -433,166 +331,7 @@ absl::StatusOr<std::vector<std::string>> TextColumn(Query& query) {
   }
 }
 
-template <typename Db>
-absl::StatusOr<int64_t> QueryInt(Db& db, std::string_view sql, std::string_view text,
-                                 std::optional<int64_t> number) {
-  AISLE_ASSIGN_OR_RETURN(Query query, db.Prepare(sql));
-  query.Bind(1, text);
-  if (number) query.Bind(2, *number);
-  AISLE_ASSIGN_OR_RETURN(const bool row, query.Step());
-  if (!row) return absl::InternalError("store: aggregate returned no row");
-  return query.Int64(0);
-}
-
-std::optional<PaymentKind> ParsePaymentKind(std::string_view name) {
-  for (PaymentKind k :
-       {PaymentKind::kAuthorize, PaymentKind::kCapture, PaymentKind::kRefund, PaymentKind::kVoid}) {
-    if (PaymentKindName(k) == name) return k;
-  }
-  return std::nullopt;
-}
-
-#define AISLE_PAYMENT_COLUMNS                                                           \
-  "id, order_id, user_id, kind, amount_cents, status, gateway_ref, card_last4, token, " \
-  "failure_reason, at_ms"
-
-absl::StatusOr<Payment> PaymentFromRow(const Query& row) {
-  Payment p;
-  p.id = row.Text(0);
-  p.order_id = row.Text(1);
-  p.user_id = row.Text(2);
-  const std::string kind = row.Text(3);
-  const std::optional<PaymentKind> parsed = ParsePaymentKind(kind);
-  if (!parsed) {
-    return absl::DataLossError(
-        absl::StrCat("store: payment ", p.id, " has unknown kind \"", kind, "\""));
-  }
-  p.kind = *parsed;
-  p.amount_cents = row.Int64(4);
-  const std::string status = row.Text(5);
-  if (status == PaymentStatusName(PaymentStatus::kSucceeded)) {
-    p.status = PaymentStatus::kSucceeded;
-  } else if (status == PaymentStatusName(PaymentStatus::kFailed)) {
-    p.status = PaymentStatus::kFailed;
-  } else {
-    return absl::DataLossError(
-        absl::StrCat("store: payment ", p.id, " has unknown status \"", status, "\""));
-  }
-  p.gateway_ref = row.Text(6);
-  p.card_last4 = row.Text(7);
-  p.token = row.Text(8);
-  p.failure_reason = row.Text(9);
-  p.at_ms = row.Int64(10);
-  return p;
-}
-
-#define AISLE_TASK_COLUMNS "id, order_id, warehouse_id, status, created_at_ms, completed_at_ms"
-
-absl::StatusOr<FulfillmentTask> TaskFromRow(const Query& row) {
-  FulfillmentTask t;
-  t.id = row.Text(0);
-  t.order_id = row.Text(1);
-  t.warehouse_id = row.Text(2);
-  const std::string status = row.Text(3);
-  if (status == FulfillmentStatusName(FulfillmentStatus::kPending)) {
-    t.status = FulfillmentStatus::kPending;
-  } else if (status == FulfillmentStatusName(FulfillmentStatus::kCompleted)) {
-    t.status = FulfillmentStatus::kCompleted;
-  } else {
-    return absl::DataLossError(
-        absl::StrCat("store: fulfillment task ", t.id, " has unknown status \"", status, "\""));
-  }
-  t.created_at_ms = row.Int64(4);
-  t.completed_at_ms = row.OptionalInt64(5);
-  return t;
-}
-
-// Fills in each task's items.
-template <typename Db>
-absl::Status LoadTaskItems(Db& db, std::vector<FulfillmentTask>& tasks) {
-  for (FulfillmentTask& t : tasks) {
-    AISLE_ASSIGN_OR_RETURN(Query items,
-                           db.Prepare("SELECT product_id, quantity FROM fulfillment_task_items "
-                                      "WHERE task_id = ?1 ORDER BY line"));
-    items.Bind(1, t.id);
-    while (true) {
-      AISLE_ASSIGN_OR_RETURN(const bool row, items.Step());
-      if (!row) break;
-      t.items.push_back({.product_id = items.Text(0), .quantity = items.Int64(1)});
-    }
-  }
-  return absl::OkStatus();
-}
-
-// The tasks `query` (selecting AISLE_TASK_COLUMNS) returns, with items.
-template <typename Db>
-absl::StatusOr<std::vector<FulfillmentTask>> ReadTasks(Db& db, Query& query) {
-  std::vector<FulfillmentTask> tasks;
-  while (true) {
-    AISLE_ASSIGN_OR_RETURN(const bool row, query.Step());
-    if (!row) break;
-    AISLE_ASSIGN_OR_RETURN(FulfillmentTask t, TaskFromRow(query));
-    tasks.push_back(std::move(t));
-  }
-  AISLE_RETURN_IF_ERROR(LoadTaskItems(db, tasks));
-  return tasks;
-}
-
-template <typename Db>
-absl::StatusOr<std::optional<FulfillmentTask>> LoadTask(Db& db, std::string_view id) {
-  AISLE_ASSIGN_OR_RETURN(Query query, db.Prepare("SELECT " AISLE_TASK_COLUMNS
-                                                 " FROM fulfillment_tasks WHERE id = ?1"));
-  query.Bind(1, id);
-  AISLE_ASSIGN_OR_RETURN(std::vector<FulfillmentTask> tasks, ReadTasks(db, query));
-  if (tasks.empty()) return std::nullopt;
-  return std::move(tasks.front());
-}
-
-#define AISLE_OUTBOX_COLUMNS                                                 \
-  "seq, order_id, kind, payload, created_at_ms, delivered_at_ms, attempts, " \
-  "next_attempt_at_ms, last_error"
-
-OutboxEntry OutboxFromRow(const Query& row) {
-  return OutboxEntry{.seq = row.Int64(0),
-                     .order_id = row.Text(1),
-                     .kind = row.Text(2),
-                     .payload = row.Text(3),
-                     .created_at_ms = row.Int64(4),
-                     .delivered_at_ms = row.OptionalInt64(5),
-                     .attempts = static_cast<int>(row.Int64(6)),
-                     .next_attempt_at_ms = row.Int64(7),
-                     .last_error = row.Text(8)};
-}
-
-absl::StatusOr<std::vector<OutboxEntry>> ReadOutbox(Query& query) {
-  std::vector<OutboxEntry> entries;
-  while (true) {
-    AISLE_ASSIGN_OR_RETURN(const bool row, query.Step());
-    if (!row) return entries;
-    entries.push_back(OutboxFromRow(query));
-  }
-}
-
-template <typename Db>
-absl::StatusOr<std::optional<OutboxEntry>> LoadOutboxEntry(Db& db, int64_t seq) {
-  AISLE_ASSIGN_OR_RETURN(Query query,
-                         db.Prepare("SELECT " AISLE_OUTBOX_COLUMNS " FROM outbox WHERE seq = ?1"));
-  query.Bind(1, seq);
-  AISLE_ASSIGN_OR_RETURN(std::vector<OutboxEntry> entries, ReadOutbox(query));
-  if (entries.empty()) return std::nullopt;
-  return std::move(entries.front());
-}
-
 // --- Writes (writer thread) ------------------------------------------------------------
-
-// A fresh id from StoreOptions::id_generator, which must be usable as a key.
-absl::StatusOr<std::string> NewId(const std::function<std::string()>& new_id) {
-  std::string id = new_id();
-  if (id.empty() || FindInvalidUtf8(id)) {
-    return absl::InternalError("store: id_generator returned an empty or non-UTF-8 id");
-  }
-  return id;
-}
 
 absl::Status InsertHistory(Transaction& tx, std::string_view order_id, const StatusChange& c) {
   AISLE_ASSIGN_OR_RETURN(
@@ -671,137 +410,6 @@ absl::StatusOr<int64_t> InsertOutbox(Transaction& tx, std::string_view order_id,
   insert.Bind(4, now_ms);
   AISLE_RETURN_IF_ERROR(insert.Run());
   return tx.LastInsertRowid();
-}
-
-// Sum of the order's succeeded payments of `kind`.
-absl::StatusOr<int64_t> SucceededAmount(Transaction& tx, std::string_view order_id,
-                                        PaymentKind kind) {
-  AISLE_ASSIGN_OR_RETURN(Query sum,
-                         tx.Prepare("SELECT coalesce(sum(amount_cents), 0) FROM payments "
-                                    "WHERE order_id = ?1 AND kind = ?2 AND status = 'succeeded'"));
-  sum.Bind(1, order_id);
-  sum.Bind(2, PaymentKindName(kind));
-  AISLE_ASSIGN_OR_RETURN(const bool row, sum.Step());
-  if (!row) return absl::InternalError("store: aggregate returned no row");
-  return sum.Int64(0);
-}
-
-// Records `p` (validated; order_id and user_id set, at_ms resolved) after
-// the capture-once and refund checks; fills in its id.
-absl::Status InsertPayment(Transaction& tx, Payment& p,
-                           const std::function<std::string()>& new_id) {
-  if (p.status == PaymentStatus::kSucceeded && p.kind == PaymentKind::kCapture) {
-    AISLE_ASSIGN_OR_RETURN(const int64_t captured,
-                           SucceededAmount(tx, p.order_id, PaymentKind::kCapture));
-    if (captured > 0) {
-      return ReasonError(
-          absl::StatusCode::kFailedPrecondition, kAlreadyCapturedReason,
-          absl::StrCat("order ", p.order_id, " already has a capture of ", captured));
-    }
-  }
-  if (p.status == PaymentStatus::kSucceeded && p.kind == PaymentKind::kRefund) {
-    AISLE_ASSIGN_OR_RETURN(const int64_t captured,
-                           SucceededAmount(tx, p.order_id, PaymentKind::kCapture));
-    AISLE_ASSIGN_OR_RETURN(const int64_t refunded,
-                           SucceededAmount(tx, p.order_id, PaymentKind::kRefund));
-    if (refunded + p.amount_cents > captured) {
-      return ReasonError(absl::StatusCode::kFailedPrecondition, kRefundExceedsCaptureReason,
-                         absl::StrCat("order ", p.order_id, ": captured ", captured, ", refunded ",
-                                      refunded, ", refunding ", p.amount_cents));
-    }
-  }
-  if (p.id.empty()) {
-    AISLE_ASSIGN_OR_RETURN(p.id, NewId(new_id));
-  }
-  AISLE_ASSIGN_OR_RETURN(Query insert,
-                         tx.Prepare("INSERT INTO payments(" AISLE_PAYMENT_COLUMNS
-                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
-  insert.Bind(1, p.id);
-  insert.Bind(2, p.order_id);
-  insert.Bind(3, p.user_id);
-  insert.Bind(4, PaymentKindName(p.kind));
-  insert.Bind(5, p.amount_cents);
-  insert.Bind(6, PaymentStatusName(p.status));
-  insert.Bind(7, p.gateway_ref);
-  insert.Bind(8, p.card_last4);
-  insert.Bind(9, p.token);
-  insert.Bind(10, p.failure_reason);
-  insert.Bind(11, p.at_ms);
-  return insert.Run();
-}
-
-// Creates the order's tasks (specs validated); the order exists.
-absl::StatusOr<std::vector<FulfillmentTask>> InsertTasks(
-    Transaction& tx, std::string_view order_id, const std::vector<FulfillmentTaskSpec>& specs,
-    int64_t now_ms, const std::function<std::string()>& new_id) {
-  std::vector<FulfillmentTask> created;
-  for (const FulfillmentTaskSpec& spec : specs) {
-    // Checked here for errors naming the warehouse; the foreign key and the
-    // UNIQUE(order_id, warehouse_id) constraint would only say "constraint
-    // failed".
-    AISLE_ASSIGN_OR_RETURN(const int64_t known,
-                           QueryInt(tx, "SELECT count(*) FROM warehouses WHERE id = ?1",
-                                    spec.warehouse_id, std::nullopt));
-    if (known == 0) {
-      return ReasonError(absl::StatusCode::kNotFound, kWarehouseNotFoundReason, spec.warehouse_id);
-    }
-    {
-      AISLE_ASSIGN_OR_RETURN(Query existing,
-                             tx.Prepare("SELECT id FROM fulfillment_tasks "
-                                        "WHERE order_id = ?1 AND warehouse_id = ?2"));
-      existing.Bind(1, order_id);
-      existing.Bind(2, spec.warehouse_id);
-      AISLE_ASSIGN_OR_RETURN(const bool row, existing.Step());
-      if (row) {
-        return ReasonError(absl::StatusCode::kFailedPrecondition, kFulfillmentTaskExistsReason,
-                           absl::StrCat("order ", std::string(order_id), " already has task ",
-                                        existing.Text(0), " at warehouse ", spec.warehouse_id));
-      }
-    }
-    FulfillmentTask task{.order_id = std::string(order_id),
-                         .warehouse_id = spec.warehouse_id,
-                         .status = FulfillmentStatus::kPending,
-                         .items = spec.items,
-                         .created_at_ms = now_ms};
-    AISLE_ASSIGN_OR_RETURN(task.id, NewId(new_id));
-    {
-      AISLE_ASSIGN_OR_RETURN(Query insert,
-                             tx.Prepare("INSERT INTO fulfillment_tasks(" AISLE_TASK_COLUMNS
-                                        ") VALUES (?1, ?2, ?3, 'pending', ?4, NULL)"));
-      insert.Bind(1, task.id);
-      insert.Bind(2, task.order_id);
-      insert.Bind(3, task.warehouse_id);
-      insert.Bind(4, now_ms);
-      AISLE_RETURN_IF_ERROR(insert.Run());
-    }
-    AISLE_ASSIGN_OR_RETURN(
-        Query item, tx.Prepare("INSERT INTO fulfillment_task_items(task_id, line, product_id, "
-                               "quantity) VALUES (?1, ?2, ?3, ?4)"));
-    for (size_t i = 0; i < task.items.size(); ++i) {
-      item.Bind(1, task.id);
-      item.Bind(2, static_cast<int64_t>(i + 1));
-      item.Bind(3, task.items[i].product_id);
-      item.Bind(4, task.items[i].quantity);
-      AISLE_RETURN_IF_ERROR(item.Run());
-      item.Reset();
-    }
-    created.push_back(std::move(task));
-  }
-  return created;
-}
-
-// The order's status and user, or order_not_found.
-struct OrderHead {
-  std::string status;
-  std::string user_id;
-};
-absl::StatusOr<OrderHead> LoadOrderHead(Transaction& tx, std::string_view order_id) {
-  AISLE_ASSIGN_OR_RETURN(Query query,
-                         tx.Prepare("SELECT status, user_id FROM orders WHERE id = ?1"));
-  query.Bind(1, order_id);
-  AISLE_ASSIGN_OR_RETURN(const bool row, query.Step());
-  if (!row) return OrderNotFound(order_id);
-  return OrderHead{query.Text(0), query.Text(1)};
 }
 
 }  // namespace
@@ -1051,216 +659,6 @@ absl::StatusOr<int64_t> SqliteOrderStore::CountFailedPayments(std::string_view u
                   user_id, since_ms);
 }
 
-// --- Payments --------------------------------------------------------------------------
-
-std::future<absl::StatusOr<Payment>> SqliteOrderStore::RecordPayment(Payment payment) {
-  if (absl::Status status = CheckPayment(payment, /*order_id_required=*/true); !status.ok()) {
-    return ReadyError<Payment>(std::move(status));
-  }
-  payment.at_ms = Now(payment.at_ms);
-  return backend_.writer->Submit(
-      [this, payment = std::move(payment)](Transaction& tx) mutable -> absl::StatusOr<Payment> {
-        AISLE_ASSIGN_OR_RETURN(const OrderHead head, LoadOrderHead(tx, payment.order_id));
-        payment.user_id = head.user_id;
-        AISLE_RETURN_IF_ERROR(InsertPayment(tx, payment, new_id_));
-        return payment;
-      });
-}
-
-absl::StatusOr<std::vector<Payment>> SqliteOrderStore::ListPayments(
-    std::string_view order_id) const {
-  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(order_id, "order_id"));
-  AISLE_ASSIGN_OR_RETURN(auto reader, backend_.readers->Checkout());
-  // rowid: the order of insertion among payments with the same at_ms.
-  AISLE_ASSIGN_OR_RETURN(Query query,
-                         reader->Prepare("SELECT " AISLE_PAYMENT_COLUMNS " FROM payments "
-                                         "WHERE order_id = ?1 ORDER BY at_ms, rowid"));
-  query.Bind(1, order_id);
-  std::vector<Payment> payments;
-  while (true) {
-    AISLE_ASSIGN_OR_RETURN(const bool row, query.Step());
-    if (!row) return payments;
-    AISLE_ASSIGN_OR_RETURN(Payment p, PaymentFromRow(query));
-    payments.push_back(std::move(p));
-  }
-}
-
-// --- Fulfillment --------------------------------------------------------------------------
-
-std::future<absl::StatusOr<std::vector<FulfillmentTask>>> SqliteOrderStore::CreateFulfillmentTasks(
-    std::string order_id, std::vector<FulfillmentTaskSpec> tasks, int64_t now_ms) {
-  absl::Status valid = CheckRequiredArgument(order_id, "order_id");
-  if (valid.ok() && tasks.empty()) {
-    valid = InvalidArgumentError("fulfillment_tasks: required", "fulfillment_tasks");
-  }
-  if (valid.ok()) valid = CheckTaskSpecs(tasks);
-  if (valid.ok()) valid = CheckTime(now_ms, "now_ms");
-  if (!valid.ok()) return ReadyError<std::vector<FulfillmentTask>>(std::move(valid));
-  const int64_t now = Now(now_ms);
-  return backend_.writer->Submit(
-      [this, order_id = std::move(order_id), tasks = std::move(tasks),
-       now](Transaction& tx) -> absl::StatusOr<std::vector<FulfillmentTask>> {
-        AISLE_RETURN_IF_ERROR(LoadOrderHead(tx, order_id).status());
-        return InsertTasks(tx, order_id, tasks, now, new_id_);
-      });
-}
-
-absl::StatusOr<std::vector<FulfillmentTask>> SqliteOrderStore::ListFulfillmentTasks(
-    std::string_view warehouse_id, FulfillmentStatus status, int64_t limit) const {
-  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(warehouse_id, "warehouse_id"));
-  AISLE_RETURN_IF_ERROR(CheckLimit(limit));
-  AISLE_ASSIGN_OR_RETURN(auto reader, backend_.readers->Checkout());
-  AISLE_ASSIGN_OR_RETURN(ReadSnapshot snapshot, ReadSnapshot::Begin(*reader));
-  AISLE_ASSIGN_OR_RETURN(
-      Query query,
-      reader->Prepare("SELECT " AISLE_TASK_COLUMNS " FROM fulfillment_tasks WHERE warehouse_id = "
-                      "?1 AND status = ?2 ORDER BY created_at_ms, id LIMIT ?3"));
-  query.Bind(1, warehouse_id);
-  query.Bind(2, FulfillmentStatusName(status));
-  query.Bind(3, limit);
-  return ReadTasks(*reader, query);
-}
-
-absl::StatusOr<std::vector<FulfillmentTask>> SqliteOrderStore::ListOrderFulfillmentTasks(
-    std::string_view order_id) const {
-  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(order_id, "order_id"));
-  AISLE_ASSIGN_OR_RETURN(auto reader, backend_.readers->Checkout());
-  AISLE_ASSIGN_OR_RETURN(ReadSnapshot snapshot, ReadSnapshot::Begin(*reader));
-  AISLE_ASSIGN_OR_RETURN(Query query,
-                         reader->Prepare("SELECT " AISLE_TASK_COLUMNS " FROM fulfillment_tasks "
-                                         "WHERE order_id = ?1 ORDER BY warehouse_id"));
-  query.Bind(1, order_id);
-  return ReadTasks(*reader, query);
-}
-
-std::future<absl::StatusOr<FulfillmentCompletion>> SqliteOrderStore::CompleteFulfillmentTask(
-    std::string task_id, int64_t now_ms) {
-  absl::Status valid = CheckRequiredArgument(task_id, "task_id");
-  if (valid.ok()) valid = CheckTime(now_ms, "now_ms");
-  if (!valid.ok()) return ReadyError<FulfillmentCompletion>(std::move(valid));
-  const int64_t now = Now(now_ms);
-  return backend_.writer->Submit([task_id = std::move(task_id),
-                                  now](Transaction& tx) -> absl::StatusOr<FulfillmentCompletion> {
-    AISLE_ASSIGN_OR_RETURN(std::optional<FulfillmentTask> task, LoadTask(tx, task_id));
-    if (!task) {
-      return ReasonError(absl::StatusCode::kNotFound, kFulfillmentTaskNotFoundReason, task_id);
-    }
-    FulfillmentCompletion completion;
-    if (task->status == FulfillmentStatus::kCompleted) {
-      completion.already_completed = true;
-    } else {
-      AISLE_ASSIGN_OR_RETURN(
-          Query update, tx.Prepare("UPDATE fulfillment_tasks SET status = 'completed', "
-                                   "completed_at_ms = ?2 WHERE id = ?1 AND status = 'pending'"));
-      update.Bind(1, task_id);
-      update.Bind(2, now);
-      AISLE_RETURN_IF_ERROR(update.Run());
-      if (tx.Changes() != 1) return absl::InternalError("store: task changed mid-job");
-      task->status = FulfillmentStatus::kCompleted;
-      task->completed_at_ms = now;
-    }
-    AISLE_ASSIGN_OR_RETURN(
-        const int64_t pending,
-        QueryInt(tx,
-                 "SELECT count(*) FROM fulfillment_tasks WHERE order_id = ?1 AND "
-                 "status = 'pending'",
-                 task->order_id, std::nullopt));
-    completion.order_fulfilled = pending == 0;
-    completion.task = *std::move(task);
-    return completion;
-  });
-}
-
-// --- Outbox ------------------------------------------------------------------------------
-
-absl::StatusOr<std::vector<OutboxEntry>> SqliteOrderStore::PendingOutbox(int64_t now_ms,
-                                                                         int64_t limit) const {
-  AISLE_RETURN_IF_ERROR(CheckTime(now_ms, "now_ms"));
-  AISLE_RETURN_IF_ERROR(CheckLimit(limit));
-  const int64_t now = Now(now_ms);
-  AISLE_ASSIGN_OR_RETURN(auto reader, backend_.readers->Checkout());
-  // Per order, only the head of its undelivered queue (whether due or not)
-  // may be offered: that keeps delivery in order per order. The NOT EXISTS
-  // probe is served by outbox_pending_by_order.
-  AISLE_ASSIGN_OR_RETURN(
-      Query query,
-      reader->Prepare("SELECT " AISLE_OUTBOX_COLUMNS " FROM outbox AS o "
-                      "WHERE o.delivered_at_ms IS NULL AND o.next_attempt_at_ms <= ?1 "
-                      "AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.order_id = o.order_id "
-                      "AND e.delivered_at_ms IS NULL AND e.seq < o.seq) "
-                      "ORDER BY o.seq LIMIT ?2"));
-  query.Bind(1, now);
-  query.Bind(2, limit);
-  return ReadOutbox(query);
-}
-
-std::future<absl::Status> SqliteOrderStore::MarkDelivered(int64_t seq, int64_t now_ms) {
-  absl::Status valid = CheckInRange(seq, 1, std::numeric_limits<int64_t>::max(), "seq");
-  if (valid.ok()) valid = CheckTime(now_ms, "now_ms");
-  if (!valid.ok()) return ReadyFuture(std::move(valid));
-  const int64_t now = Now(now_ms);
-  return backend_.writer->Submit([seq, now](Transaction& tx) -> absl::Status {
-    AISLE_ASSIGN_OR_RETURN(
-        Query update, tx.Prepare("UPDATE outbox SET delivered_at_ms = ?2, attempts = attempts + 1 "
-                                 "WHERE seq = ?1 AND delivered_at_ms IS NULL"));
-    update.Bind(1, seq);
-    update.Bind(2, now);
-    AISLE_RETURN_IF_ERROR(update.Run());
-    if (tx.Changes() == 1) return absl::OkStatus();
-    AISLE_ASSIGN_OR_RETURN(const std::optional<OutboxEntry> entry, LoadOutboxEntry(tx, seq));
-    if (!entry) {
-      return ReasonError(absl::StatusCode::kNotFound, kOutboxMessageNotFoundReason,
-                         absl::StrCat(seq));
-    }
-    return absl::OkStatus();  // Delivered before: a retry.
-  });
-}
-
-std::future<absl::StatusOr<OutboxEntry>> SqliteOrderStore::MarkAttemptFailed(
-    int64_t seq, int64_t next_attempt_at_ms, std::string error) {
-  absl::Status valid = CheckInRange(seq, 1, std::numeric_limits<int64_t>::max(), "seq");
-  if (valid.ok()) valid = CheckTime(next_attempt_at_ms, "next_attempt_at_ms");
-  if (valid.ok()) valid = CheckNoCardNumber(error, "error");
-  if (!valid.ok()) return ReadyError<OutboxEntry>(std::move(valid));
-  return backend_.writer->Submit([seq, next_attempt_at_ms, error = std::move(error)](
-                                     Transaction& tx) -> absl::StatusOr<OutboxEntry> {
-    AISLE_ASSIGN_OR_RETURN(std::optional<OutboxEntry> entry, LoadOutboxEntry(tx, seq));
-    if (!entry) {
-      return ReasonError(absl::StatusCode::kNotFound, kOutboxMessageNotFoundReason,
-                         absl::StrCat(seq));
-    }
-    if (entry->delivered_at_ms) {
-      return ReasonError(absl::StatusCode::kFailedPrecondition, kOutboxMessageDeliveredReason,
-                         absl::StrCat(seq, " was delivered at ", *entry->delivered_at_ms));
-    }
-    AISLE_ASSIGN_OR_RETURN(Query update,
-                           tx.Prepare("UPDATE outbox SET attempts = attempts + 1, "
-                                      "next_attempt_at_ms = ?2, last_error = ?3 WHERE seq = ?1"));
-    update.Bind(1, seq);
-    update.Bind(2, next_attempt_at_ms);
-    update.Bind(3, error);
-    AISLE_RETURN_IF_ERROR(update.Run());
-    ++entry->attempts;
-    entry->next_attempt_at_ms = next_attempt_at_ms;
-    entry->last_error = error;
-    return *std::move(entry);
-  });
-}
-
-absl::StatusOr<std::vector<OutboxEntry>> SqliteOrderStore::ListOrderOutbox(
-    std::string_view order_id) const {
-  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(order_id, "order_id"));
-  AISLE_ASSIGN_OR_RETURN(auto reader, backend_.readers->Checkout());
-  AISLE_ASSIGN_OR_RETURN(Query query, reader->Prepare("SELECT " AISLE_OUTBOX_COLUMNS
-                                                      " FROM outbox WHERE order_id = ?1 "
-                                                      "ORDER BY seq"));
-  query.Bind(1, order_id);
-  return ReadOutbox(query);
-}
-
-#undef AISLE_OUTBOX_COLUMNS
-#undef AISLE_TASK_COLUMNS
-#undef AISLE_PAYMENT_COLUMNS
 #undef AISLE_ORDER_COLUMNS
 
 }  // namespace internal
