@@ -2,6 +2,7 @@
 
 #include <xapian.h>
 
+#include <array>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -9,7 +10,9 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "index/blend_internal.h"
 #include "index/catalog_columns_internal.h"
 #include "index/document_builder_internal.h"
@@ -83,6 +86,50 @@ class ReaderPool {
   const std::string path_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Reader>> free_;  // Guarded by mu_.
+};
+
+// Product id -> docid, remembered from Xapian lookups so live-signal updates
+// (a bulk signal route, the demand of every product an event batch touches)
+// skip the id term's posting list read: measured at ~25 us per lookup under
+// ingest load (a pread per lookup), a quarter of an event request's time.
+//
+// Exact without invalidation: an entry is used only while its docid is live
+// in the columns; Xapian never reuses a docid, and a product keeps its docid
+// while it exists (upserts and patches replace in place), so a live cached
+// docid is still that product's. A deleted product's docid goes dead after
+// its commit and the lookup falls back to Xapian. Thread-safe.
+class DocidCache {
+ public:
+  // 0 when the id is not remembered.
+  uint32_t Find(std::string_view id) const {
+    const Shard& shard = ShardOf(id);
+    std::lock_guard lock(shard.mu);
+    auto it = shard.ids.find(absl::string_view(id.data(), id.size()));
+    return it == shard.ids.end() ? 0 : it->second;
+  }
+
+  void Remember(std::string_view id, uint32_t docid) {
+    Shard& shard = ShardOf(id);
+    std::lock_guard lock(shard.mu);
+    // Bounded memory: a shard that fills up starts over (lookups refill it).
+    if (shard.ids.size() >= kMaxPerShard) shard.ids.clear();
+    shard.ids.insert_or_assign(std::string(id), docid);
+  }
+
+ private:
+  static constexpr size_t kShards = 16;
+  static constexpr size_t kMaxPerShard = size_t{1} << 18;  // ~4M ids in all.
+  struct alignas(64) Shard {
+    mutable std::mutex mu;
+    absl::flat_hash_map<std::string, uint32_t> ids;  // Guarded by mu.
+  };
+  Shard& ShardOf(std::string_view id) {
+    return shards_[std::hash<std::string_view>()(id) % kShards];
+  }
+  const Shard& ShardOf(std::string_view id) const {
+    return shards_[std::hash<std::string_view>()(id) % kShards];
+  }
+  std::array<Shard, kShards> shards_;
 };
 
 // What a query compiles to before it meets a database.
@@ -175,6 +222,7 @@ class ProductIndexImpl : public ProductIndex {
   internal::BuildPool pool_;
   internal::IndexWriter writer_;
   mutable ReaderPool readers_;
+  mutable DocidCache docids_;
 };
 
 template <typename T, typename F>
@@ -505,31 +553,55 @@ Xapian::docid ProductIndexImpl::FindDocid(Reader& reader, std::string_view id) {
 
 absl::StatusOr<SignalUpdateResult> ProductIndexImpl::UpdateSignals(
     const std::vector<SignalUpdate>& updates) {
-  // Ids resolve on one reader for the whole batch; the columns are written in
-  // place. A product deleted meanwhile is simply not live any more.
-  return WithReader<SignalUpdateResult>(
-      "update signals", [&](Reader& reader) -> absl::StatusOr<SignalUpdateResult> {
-        SignalUpdateResult result;
-        for (const SignalUpdate& u : updates) {
-          const Xapian::docid docid = FindDocid(reader, u.product_id);
-          internal::SignalValues values{u.price, u.base_price, u.stock,
-                                        u.popularity, u.cost, u.demand};
-          if (docid != 0 && columns_->SetSignals(docid, values)) {
-            ++result.applied;
-          } else {
-            result.unknown_ids.push_back(u.product_id);
-          }
-        }
-        return result;
-      });
+  // The columns are written in place. Remembered docids first; the rest
+  // resolve on one reader for the whole batch. A product deleted meanwhile is
+  // simply not live any more.
+  auto values_of = [](const SignalUpdate& u) {
+    return internal::SignalValues{u.price, u.base_price, u.stock, u.popularity, u.cost, u.demand};
+  };
+  SignalUpdateResult result;
+  std::vector<size_t> misses;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    const uint32_t docid = docids_.Find(updates[i].product_id);
+    if (docid != 0 && columns_->SetSignals(docid, values_of(updates[i]))) {
+      ++result.applied;
+    } else {
+      misses.push_back(i);
+    }
+  }
+  if (misses.empty()) return result;
+  AISLE_ASSIGN_OR_RETURN(
+      SignalUpdateResult looked_up,
+      WithReader<SignalUpdateResult>(
+          "update signals", [&](Reader& reader) -> absl::StatusOr<SignalUpdateResult> {
+            SignalUpdateResult part;
+            for (const size_t i : misses) {
+              const SignalUpdate& u = updates[i];
+              const Xapian::docid docid = FindDocid(reader, u.product_id);
+              if (docid != 0 && columns_->SetSignals(docid, values_of(u))) {
+                docids_.Remember(u.product_id, docid);
+                ++part.applied;
+              } else {
+                part.unknown_ids.push_back(u.product_id);
+              }
+            }
+            return part;
+          }));
+  result.applied += looked_up.applied;
+  result.unknown_ids = std::move(looked_up.unknown_ids);
+  return result;
 }
 
 absl::StatusOr<LiveSignals> ProductIndexImpl::Signals(std::string_view id) const {
+  if (const uint32_t docid = docids_.Find(id); docid != 0 && columns_->IsLive(docid)) {
+    return ReadSignals(docid);
+  }
   return WithReader<LiveSignals>("signals", [&](Reader& reader) -> absl::StatusOr<LiveSignals> {
     const Xapian::docid docid = FindDocid(reader, id);
     if (docid == 0 || !columns_->IsLive(docid)) {
       return absl::NotFoundError(absl::StrCat("no product with id '", std::string(id), "'"));
     }
+    docids_.Remember(id, docid);
     return ReadSignals(docid);
   });
 }

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -98,11 +99,28 @@ absl::Status DecodeEvent(sj::ondemand::object& object, Event* event, sj::error_c
   return absl::OkStatus();
 }
 
-size_t LineOf(std::string_view body, size_t offset) {
-  size_t line = 1;
-  for (size_t i = 0; i < offset && i < body.size(); ++i) line += body[i] == '\n';
-  return line;
-}
+// The 1-based line of byte offsets into `body`, asked in increasing order:
+// each call counts only the newlines since the previous one (counting from
+// the start for every event made a 1000-event array cost ~125 MB of scanning,
+// a quarter of the server's CPU under ingest load).
+class LineCounter {
+ public:
+  explicit LineCounter(std::string_view body) : body_(body) {}
+  size_t LineOf(size_t offset) {
+    offset = std::min(offset, body_.size());
+    if (offset < offset_) {  // Not expected; stay correct anyway.
+      offset_ = 0;
+      line_ = 1;
+    }
+    for (; offset_ < offset; ++offset_) line_ += body_[offset_] == '\n';
+    return line_;
+  }
+
+ private:
+  std::string_view body_;
+  size_t offset_ = 0;
+  size_t line_ = 1;
+};
 
 class Collector {
  public:
@@ -140,6 +158,7 @@ absl::StatusOr<ParsedEvents> ParseJson(std::string_view body, int64_t now_ms,
   sj::padded_string padded(body);
   sj::ondemand::document doc;
   Collector collector(now_ms, limits);
+  LineCounter lines(body);
   auto whole = [&](sj::error_code e) {
     return InvalidArgumentError(absl::StrCat("malformed JSON body: ", sj::error_message(e)),
                                 "body");
@@ -152,7 +171,7 @@ absl::StatusOr<ParsedEvents> ParseJson(std::string_view body, int64_t now_ms,
     sj::error_code fatal = sj::SUCCESS;
     absl::Status s = DecodeEvent(object, &event, &fatal);
     if (fatal != sj::SUCCESS) return whole(fatal);
-    collector.Add(std::move(event), s, LineOf(body, offset));
+    collector.Add(std::move(event), s, lines.LineOf(offset));
     return absl::OkStatus();
   };
   if (type == sj::ondemand::json_type::object) {
@@ -169,7 +188,7 @@ absl::StatusOr<ParsedEvents> ParseJson(std::string_view body, int64_t now_ms,
       sj::ondemand::object object;
       if (auto e = item.get_object().get(object)) {
         if (e != sj::INCORRECT_TYPE) return whole(e);
-        collector.Add(Event{}, Reason("event", "expected an object"), LineOf(body, offset));
+        collector.Add(Event{}, Reason("event", "expected an object"), lines.LineOf(offset));
       } else {
         AISLE_RETURN_IF_ERROR(decode_one(object, offset));
       }

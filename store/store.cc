@@ -88,6 +88,13 @@ absl::Status ConfigureWriteConnection(Connection& connection, SyncMode sync) {
   // costs two pwrite(2)s per page; in memory, a memcpy. Measured: 0.75
   // pwrites per event before, mostly this.
   AISLE_RETURN_IF_ERROR(connection.Exec("PRAGMA temp_store = MEMORY"));
+  // Checkpoint every ~40 MB of WAL instead of SQLite's 4 MB: a checkpoint
+  // (run by the writer inside COMMIT) copies each page changed since the last
+  // one once, so a hot page (a signal row, a user profile) rewritten by many
+  // commits is copied to the database once per checkpoint, not once per
+  // commit or two. Measured with 1000-update signal batches: checkpoints were
+  // 20 % of the writer thread's time.
+  AISLE_RETURN_IF_ERROR(connection.Exec("PRAGMA wal_autocheckpoint = 10000"));
   return connection.Exec("PRAGMA journal_size_limit = 67108864");
 }
 

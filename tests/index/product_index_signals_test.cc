@@ -134,6 +134,39 @@ TEST_F(IndexSignals, BasePriceSetsLivePriceUnlessGivenAndUnknownIdsAreReported) 
   EXPECT_EQ(r->applied, 0u);
 }
 
+// Updates resolve ids through remembered docids: a product deleted and added
+// again (a new docid) must get its signals, the old docid none, and unknown
+// ids keep their request order among remembered ones.
+TEST_F(IndexSignals, RememberedIdsFollowDeleteAndReAdd) {
+  ASSERT_EQ(index_->UpdateSignals({{.product_id = "m2", .stock = 4}})->applied, 1u);
+  ASSERT_EQ(index_->Signals("m2")->stock, 4);  // Remembered now.
+  ASSERT_EQ(*index_->Delete({"m2"}), 1u);
+  EXPECT_EQ(index_->Signals("m2").status().code(), absl::StatusCode::kNotFound);
+  auto r = index_->UpdateSignals({{.product_id = "m2", .stock = 5}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->applied, 0u);
+  EXPECT_EQ(r->unknown_ids, (std::vector<std::string>{"m2"}));
+
+  Product again;
+  again.id = "m2";
+  again.title = "Steel Mug Again";
+  again.price = 30.0;
+  ASSERT_TRUE(index_->Upsert({again}).ok());
+  r = index_->UpdateSignals({{.product_id = "x1", .stock = 1},
+                             {.product_id = "m2", .price = 31.0},
+                             {.product_id = "m0", .stock = 2},
+                             {.product_id = "x2", .stock = 1}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->applied, 2u);
+  EXPECT_EQ(r->unknown_ids, (std::vector<std::string>{"x1", "x2"}));
+  auto live = index_->Signals("m2");
+  ASSERT_TRUE(live.ok()) << live.status();
+  EXPECT_EQ(live->price, 31.0);
+  EXPECT_EQ(live->base_price, 30.0);
+  EXPECT_FALSE(live->stock.has_value()) << "the old docid's stock must not carry over";
+  EXPECT_EQ(Ids(Query("price", CompareOp::kGt, "30")), (std::vector<std::string>{"m2"}));
+}
+
 TEST_F(IndexSignals, ConcurrentSignalUpdatesAndSearchesDoNotFail) {
   std::atomic<bool> stop{false};
   std::atomic<int> errors{0};

@@ -63,6 +63,10 @@ TEST(ParseEvents, RejectsBadEventsWithReasonAndKeepsTheRest) {
   EXPECT_NE(parsed.rejected[5].reason.find("userId"), std::string::npos);
   EXPECT_NE(parsed.rejected[6].reason.find("type"), std::string::npos);
   EXPECT_EQ(parsed.rejected[7].index, 9u);
+  // Lines are counted incrementally from one event to the next.
+  EXPECT_EQ(parsed.rejected[1].line, 4u);
+  EXPECT_EQ(parsed.rejected[4].line, 7u);
+  EXPECT_EQ(parsed.rejected[7].line, 11u);
 }
 
 TEST(ParseEvents, NdjsonRejectsOnlyTheBadLine) {
