@@ -49,6 +49,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: aisle serve [--data DIR] [--address 127.0.0.1] [--port 7700] [--threads N]\n"
+    "                   [--blocking-threads 8]\n"
     "                   [--demo N]   (load N generated demo products into an empty index)\n"
     "       aisle gen --count N [--seed S] [--first I] > products.ndjson\n"
     "       aisle import FILE [--url http://127.0.0.1:7700] [--batch 1000]\n";
@@ -86,17 +87,20 @@ absl::Status RestoreBehaviour(store::Store* store, BehaviourPipeline* behaviour,
 }
 
 int Serve(int argc, char** argv) {
-  auto flags = Flags::Parse(argc, argv, {"data", "address", "port", "threads", "demo"});
+  auto flags = Flags::Parse(argc, argv,
+                            {"data", "address", "port", "threads", "blocking-threads", "demo"});
   if (!flags.ok()) {
     std::cerr << "aisle serve: " << flags.status().message() << "\n" << kUsage;
     return 2;
   }
   auto port = flags->Int("port", 7700);
   auto threads = flags->Int("threads", 0);
+  auto blocking_threads = flags->Int("blocking-threads", HttpServerOptions().blocking_threads);
   auto demo = flags->Int("demo", 0);
-  if (!port.ok() || !threads.ok() || !demo.ok() || *port < 0 || *port > 65535 || *threads < 0 ||
-      *demo < 0) {
-    std::cerr << "aisle serve: --port, --threads and --demo take non-negative integers\n";
+  if (!port.ok() || !threads.ok() || !blocking_threads.ok() || !demo.ok() || *port < 0 ||
+      *port > 65535 || *threads < 0 || *blocking_threads < 1 || *demo < 0) {
+    std::cerr << "aisle serve: --port, --threads, --blocking-threads (>= 1) and --demo take "
+                 "non-negative integers\n";
     return 2;
   }
   const std::filesystem::path data = flags->String("data", "./data");
@@ -229,6 +233,7 @@ int Serve(int argc, char** argv) {
   http_options.address = flags->String("address", "127.0.0.1");
   http_options.port = static_cast<uint16_t>(*port);
   http_options.io_threads = static_cast<int>(*threads);
+  http_options.blocking_threads = static_cast<int>(*blocking_threads);
   auto server = HttpServer::Start(http_options, &router);
   if (!server.ok()) {
     std::cerr << "aisle serve: " << server.status().message() << "\n";
