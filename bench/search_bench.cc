@@ -129,6 +129,54 @@ BENCHMARK(BM_Search)
     ->ArgNames({"words", "facets", "blend"})
     ->Unit(benchmark::kMicrosecond);
 
+// A shopper with a typical profile: a few categories, brands and price
+// ranges taken from the catalog itself, as PreferencesPersonalization builds.
+class TypicalShopper : public ranking::PersonalizationSource {
+ public:
+  TypicalShopper() {
+    const auto products = ingest::GenerateDemoCatalog(0, 50);
+    for (size_t i = 0; i < products.size() && personal_.brands.size() < 8; i += 7) {
+      personal_.brands[products[i].brand] = 0.3;
+      personal_.categories[products[i].categories.back()] = 0.2;
+    }
+    personal_.price_bands = {{.low = 20, .high = 50, .weight = 0.2},
+                             {.low = 50, .high = 100, .weight = 0.1}};
+  }
+  index::Personalization For(const std::string&) const override { return personal_; }
+
+ private:
+  index::Personalization personal_;
+};
+
+// Arg 0: words per query; arg 1: 1 = with a userId whose profile personalizes.
+void BM_SearchPersonalized(benchmark::State& state) {
+  static const TypicalShopper shopper;
+  ranking::Searcher searcher(SharedIndex(), ranking::SearcherOptions(), &shopper);
+  static const std::vector<std::string> words = QueryWords();
+  const int n_words = static_cast<int>(state.range(0));
+  std::vector<double> micros;
+  size_t i = 0;
+  for (auto _ : state) {
+    ranking::SearchRequest request;
+    for (int w = 0; w < n_words; ++w) {
+      request.q += (w ? " " : "") + words[(i * 7919 + w * 104729) % words.size()];
+    }
+    ++i;
+    if (state.range(1) != 0) request.user_id = "shopper";
+    const auto start = std::chrono::steady_clock::now();
+    auto response = searcher.Search(request);
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
+    if (!response.ok()) state.SkipWithError("search failed");
+  }
+  ReportPercentiles(state, micros);
+}
+BENCHMARK(BM_SearchPersonalized)
+    ->ArgsProduct({{1, 2}, {0, 1}})
+    ->ArgNames({"words", "user"})
+    ->Unit(benchmark::kMicrosecond);
+
 // Browsing without text (a category page, or the whole catalog): the blend
 // must weigh every match, BM25 alone stops at the first page. Arg 0: 1 = a
 // category filter (categories.lvl0 = the catalog's first department);
