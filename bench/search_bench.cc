@@ -80,6 +80,15 @@ std::vector<std::string> QueryWords() {
   return words;
 }
 
+// The i-th query of n words: the same sequence in every benchmark.
+std::string QueryText(const std::vector<std::string>& words, size_t i, int n_words) {
+  std::string q;
+  for (int w = 0; w < n_words; ++w) {
+    q += (w ? " " : "") + words[(i * 7919 + w * 104729) % words.size()];
+  }
+  return q;
+}
+
 void ReportPercentiles(benchmark::State& state, std::vector<double>& micros) {
   if (micros.empty()) return;
   std::sort(micros.begin(), micros.end());
@@ -108,10 +117,7 @@ void BM_Search(benchmark::State& state) {
   size_t i = 0, hits = 0;
   for (auto _ : state) {
     ranking::SearchRequest request;
-    for (int w = 0; w < n_words; ++w) {
-      request.q += (w ? " " : "") + words[(i * 7919 + w * 104729) % words.size()];
-    }
-    ++i;
+    request.q = QueryText(words, i++, n_words);
     if (facets) request.facets = {"brand", "categories.lvl0", "price"};
     const auto start = std::chrono::steady_clock::now();
     auto response = searcher.Search(request);
@@ -158,10 +164,7 @@ void BM_SearchPersonalized(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     ranking::SearchRequest request;
-    for (int w = 0; w < n_words; ++w) {
-      request.q += (w ? " " : "") + words[(i * 7919 + w * 104729) % words.size()];
-    }
-    ++i;
+    request.q = QueryText(words, i++, n_words);
     if (state.range(1) != 0) request.user_id = "shopper";
     const auto start = std::chrono::steady_clock::now();
     auto response = searcher.Search(request);

@@ -8,7 +8,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/errors.h"
-#include "server/inventory_handlers.h"
 #include "server/json_read.h"
 #include "server/json_writer.h"
 #include "store/inventory_store.h"

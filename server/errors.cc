@@ -106,6 +106,16 @@ std::string_view GenericErrorCode(absl::StatusCode code) {
   }
 }
 
+absl::Status WithStoreReason(absl::Status status) {
+  const std::string message(status.message());
+  const size_t colon = message.find(':');
+  if (status.ok() || colon == std::string::npos || colon == 0) return status;
+  for (size_t i = 0; i < colon; ++i) {
+    if (!(message[i] >= 'a' && message[i] <= 'z') && message[i] != '_') return status;
+  }
+  return WithErrorCode(std::move(status), message.substr(0, colon));
+}
+
 namespace {
 
 // "hitsPerPage" -> "invalid_hits_per_page": an invalid argument that names its

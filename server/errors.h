@@ -27,6 +27,11 @@ Response ErrorResponse(int http_status, std::string_view code, std::string_view 
 // returned unchanged.
 absl::Status WithErrorCode(absl::Status status, std::string_view code);
 
+// A store error whose message starts with a reason code in snake_case
+// ("insufficient_stock: ...", see store/inventory_store.h) carries that code
+// for the JSON error; other statuses are returned unchanged.
+absl::Status WithStoreReason(absl::Status status);
+
 // The code attached by WithErrorCode, if any.
 std::optional<std::string> ErrorCode(const absl::Status& status);
 

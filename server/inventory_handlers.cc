@@ -32,11 +32,6 @@ absl::Status ForEachObject(simdjson::ondemand::value value, std::string_view fie
   return absl::OkStatus();
 }
 
-absl::Status ReadNumber(simdjson::ondemand::value value, std::string_view field, double* out) {
-  if (value.get_double().get(*out)) return json::TypeError(field, "a number");
-  return absl::OkStatus();
-}
-
 absl::Status ReadWarehouse(size_t i, simdjson::ondemand::object object, store::Warehouse* w) {
   bool has_latitude = false, has_longitude = false;
   for (auto field : object) {
@@ -49,10 +44,10 @@ absl::Status ReadWarehouse(size_t i, simdjson::ondemand::object object, store::W
     } else if (key == "region") {
       AISLE_ASSIGN_OR_RETURN(w->region, json::String(field.value(), "region"));
     } else if (key == "latitude") {
-      AISLE_RETURN_IF_ERROR(ReadNumber(field.value(), "latitude", &w->latitude));
+      AISLE_RETURN_IF_ERROR(json::Number(field.value(), "latitude", &w->latitude));
       has_latitude = true;
     } else if (key == "longitude") {
-      AISLE_RETURN_IF_ERROR(ReadNumber(field.value(), "longitude", &w->longitude));
+      AISLE_RETURN_IF_ERROR(json::Number(field.value(), "longitude", &w->longitude));
       has_longitude = true;
     } else {
       return InvalidArgumentError(
@@ -96,6 +91,27 @@ absl::Status ReadCount(size_t i, simdjson::ondemand::object object, commerce::St
   return absl::OkStatus();
 }
 
+// Both PUT bodies are {"warehouses": [objects]}: reads each object with
+// read(index, object, &item) into *items.
+template <typename Item, typename Read>
+absl::Status ParseWarehouseList(std::string_view body, Read read, std::vector<Item>* items) {
+  return json::ForEachField(body, kMaxDepth,
+                            [&](std::string_view key, simdjson::ondemand::value value) {
+                              if (key != "warehouses") {
+                                return InvalidArgumentError(
+                                    absl::StrCat("unknown field '", std::string(key),
+                                                 "': use warehouses"),
+                                    key);
+                              }
+                              return ForEachObject(
+                                  value, "warehouses", kMaxWarehouses,
+                                  [&](size_t i, simdjson::ondemand::object object) {
+                                    items->emplace_back();
+                                    return read(i, object, &items->back());
+                                  });
+                            });
+}
+
 void WriteStock(const store::ProductStock& stock, JsonWriter* out) {
   out->BeginObject().Key("productId").String(stock.product_id);
   out->Key("onHand").Int(stock.on_hand_total).Key("reserved").Int(stock.reserved);
@@ -122,16 +138,6 @@ commerce::AvailabilitySink IndexAvailabilitySink(index::ProductIndex* index) {
   };
 }
 
-absl::Status WithStoreReason(absl::Status status) {
-  const std::string message(status.message());
-  const size_t colon = message.find(':');
-  if (status.ok() || colon == std::string::npos || colon == 0) return status;
-  for (size_t i = 0; i < colon; ++i) {
-    if (!(message[i] >= 'a' && message[i] <= 'z') && message[i] != '_') return status;
-  }
-  return WithErrorCode(std::move(status), message.substr(0, colon));
-}
-
 void InventoryHandlers::Register(Router* router) {
   router->Add(
       "PUT", "/v1/warehouses", [this](Request& r) { return PutWarehouses(r); },
@@ -149,18 +155,7 @@ void InventoryHandlers::Register(Router* router) {
 
 Response InventoryHandlers::PutWarehouses(Request& request) const {
   std::vector<store::Warehouse> warehouses;
-  absl::Status parsed = json::ForEachField(
-      request.body, kMaxDepth, [&](std::string_view key, simdjson::ondemand::value value) {
-        if (key != "warehouses") {
-          return InvalidArgumentError(
-              absl::StrCat("unknown field '", std::string(key), "': use warehouses"), key);
-        }
-        return ForEachObject(value, "warehouses", kMaxWarehouses,
-                             [&](size_t i, simdjson::ondemand::object object) {
-                               warehouses.emplace_back();
-                               return ReadWarehouse(i, object, &warehouses.back());
-                             });
-      });
+  absl::Status parsed = ParseWarehouseList(request.body, ReadWarehouse, &warehouses);
   if (!parsed.ok()) return FromStatus(parsed);
   const size_t count = warehouses.size();
   if (absl::Status s = inventory_->UpsertWarehouses(std::move(warehouses)); !s.ok()) {
@@ -188,18 +183,7 @@ Response InventoryHandlers::GetWarehouses(Request&) const {
 Response InventoryHandlers::PutStock(Request& request) const {
   const std::string product_id(request.PathParam("productId"));
   std::vector<commerce::StockCount> counts;
-  absl::Status parsed = json::ForEachField(
-      request.body, kMaxDepth, [&](std::string_view key, simdjson::ondemand::value value) {
-        if (key != "warehouses") {
-          return InvalidArgumentError(
-              absl::StrCat("unknown field '", std::string(key), "': use warehouses"), key);
-        }
-        return ForEachObject(value, "warehouses", kMaxWarehouses,
-                             [&](size_t i, simdjson::ondemand::object object) {
-                               counts.emplace_back();
-                               return ReadCount(i, object, &counts.back());
-                             });
-      });
+  absl::Status parsed = ParseWarehouseList(request.body, ReadCount, &counts);
   if (parsed.ok() && counts.empty()) {
     parsed = InvalidArgumentError("warehouses: at least one {warehouseId, onHand}", "warehouses");
   }

@@ -39,10 +39,6 @@ class InventoryHandlers {
 // ranking and `inStock` read). Products not in the catalog are skipped.
 commerce::AvailabilitySink IndexAvailabilitySink(index::ProductIndex* index);
 
-// A store error whose message starts with a reason code
-// ("insufficient_stock: ...") carries that code for the JSON error.
-absl::Status WithStoreReason(absl::Status status);
-
 }  // namespace aisle::server
 
 #endif  // AISLE_SERVER_INVENTORY_HANDLERS_H_

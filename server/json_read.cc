@@ -30,6 +30,11 @@ absl::StatusOr<uint64_t> Uint(simdjson::ondemand::value value, std::string_view 
   return n;
 }
 
+absl::Status Number(simdjson::ondemand::value value, std::string_view field, double* out) {
+  if (value.get_double().get(*out)) return TypeError(field, "a number");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<bool> Bool(simdjson::ondemand::value value, std::string_view field) {
   bool b;
   if (value.get_bool().get(b)) return TypeError(field, "true or false");

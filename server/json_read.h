@@ -24,6 +24,8 @@ absl::Status ForEachField(std::string_view body, size_t max_depth, Visit&& visit
 
 absl::StatusOr<std::string> String(simdjson::ondemand::value value, std::string_view field);
 absl::StatusOr<uint64_t> Uint(simdjson::ondemand::value value, std::string_view field);
+// A JSON number (integer or not) into *out.
+absl::Status Number(simdjson::ondemand::value value, std::string_view field, double* out);
 absl::StatusOr<bool> Bool(simdjson::ondemand::value value, std::string_view field);
 absl::StatusOr<std::vector<std::string>> StringArray(simdjson::ondemand::value value,
                                                      std::string_view field,

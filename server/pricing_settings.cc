@@ -15,11 +15,6 @@ constexpr size_t kMaxDepth = 4;
 constexpr size_t kMaxBodyBytes = 1 << 20;
 constexpr size_t kMaxSeasonalRows = 10000;
 
-absl::Status ReadDouble(simdjson::ondemand::value value, std::string_view field, double* out) {
-  if (value.get_double().get(*out)) return json::TypeError(field, "a number");
-  return absl::OkStatus();
-}
-
 // Reads {"name": number, ...} into the members `targets` names; any other
 // key is an error on `field`.
 template <typename Targets>
@@ -39,7 +34,7 @@ absl::Status ReadNumbers(simdjson::ondemand::value value, std::string_view field
           absl::StrCat("unknown key '", std::string(key), "' in ", std::string(field)), field);
     }
     AISLE_RETURN_IF_ERROR(
-        ReadDouble(entry.value(), absl::StrCat(std::string(field), ".", std::string(key)), target));
+        json::Number(entry.value(), absl::StrCat(std::string(field), ".", std::string(key)), target));
   }
   return absl::OkStatus();
 }
@@ -96,8 +91,8 @@ absl::Status ReadPricingField(std::string_view key, simdjson::ondemand::value va
                                                        {"vip", &s.vip}};
     return ReadNumbers(value, "segments", targets);
   }
-  if (key == "maxDiscountPercent") return ReadDouble(value, key, &o->max_discount_percent);
-  if (key == "maxMarkupPercent") return ReadDouble(value, key, &o->max_markup_percent);
+  if (key == "maxDiscountPercent") return json::Number(value, key, &o->max_discount_percent);
+  if (key == "maxMarkupPercent") return json::Number(value, key, &o->max_markup_percent);
   if (key == "seasonal") return ReadSeasonal(value, &o->seasonal);
   if (key == "updateIntervalMs") {
     if (value.get_int64().get(o->update_interval_ms) || o->update_interval_ms < 60'000) {

@@ -11,11 +11,6 @@ namespace {
 constexpr size_t kMaxDepth = 4;
 constexpr size_t kMaxBodyBytes = 16 << 10;
 
-absl::Status ReadDouble(simdjson::ondemand::value value, std::string_view field, double* out) {
-  if (value.get_double().get(*out)) return json::TypeError(field, "a number");
-  return absl::OkStatus();
-}
-
 absl::Status ReadWeights(simdjson::ondemand::value value, index::BlendWeights* w) {
   simdjson::ondemand::object object;
   if (value.get_object().get(object)) return json::TypeError("weights", "an object");
@@ -40,7 +35,7 @@ absl::Status ReadWeights(simdjson::ondemand::value value, index::BlendWeights* w
                        "personalization"),
           "weights");
     }
-    AISLE_RETURN_IF_ERROR(ReadDouble(field.value(), name, target));
+    AISLE_RETURN_IF_ERROR(json::Number(field.value(), name, target));
   }
   return absl::OkStatus();
 }
@@ -56,8 +51,8 @@ absl::StatusOr<ranking::RankingSettings> ParseRankingSettings(std::string_view b
           return absl::OkStatus();
         }
         if (key == "weights") return ReadWeights(value, &settings.weights);
-        if (key == "demandPivot") return ReadDouble(value, key, &settings.demand_pivot);
-        if (key == "popularityPivot") return ReadDouble(value, key, &settings.popularity_pivot);
+        if (key == "demandPivot") return json::Number(value, key, &settings.demand_pivot);
+        if (key == "popularityPivot") return json::Number(value, key, &settings.popularity_pivot);
         return InvalidArgumentError(
             absl::StrCat("unknown ranking setting '", std::string(key),
                          "': use enabled, weights, demandPivot, popularityPivot"),

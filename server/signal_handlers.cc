@@ -33,11 +33,6 @@ absl::Status CheckUpdate(const index::SignalUpdate& u, size_t i) {
   return absl::OkStatus();
 }
 
-absl::Status ReadNumber(simdjson::ondemand::value value, std::string_view field, double* out) {
-  if (value.get_double().get(*out)) return json::TypeError(field, "a number");
-  return absl::OkStatus();
-}
-
 // One update object: {"productId"|"id": "...", "price", "stock", "popularity", "cost"}.
 absl::Status ReadUpdateField(std::string_view key, simdjson::ondemand::value value,
                              index::SignalUpdate* u) {
@@ -45,17 +40,17 @@ absl::Status ReadUpdateField(std::string_view key, simdjson::ondemand::value val
     AISLE_ASSIGN_OR_RETURN(u->product_id, json::String(value, key));
   } else if (key == "price") {
     u->base_price.emplace();
-    return ReadNumber(value, key, &*u->base_price);
+    return json::Number(value, key, &*u->base_price);
   } else if (key == "stock") {
     int64_t stock;
     if (value.get_int64().get(stock)) return json::TypeError(key, "an integer");
     u->stock = stock;
   } else if (key == "popularity") {
     u->popularity.emplace();
-    return ReadNumber(value, key, &*u->popularity);
+    return json::Number(value, key, &*u->popularity);
   } else if (key == "cost") {
     u->cost.emplace();
-    return ReadNumber(value, key, &*u->cost);
+    return json::Number(value, key, &*u->cost);
   } else {
     return InvalidArgumentError(absl::StrCat("unknown signal field '", std::string(key),
                                              "': use productId, price, stock, popularity, cost"),

@@ -113,5 +113,16 @@ TEST(FromStatus, OkStatusIsACallerBugReportedAs500) {
   EXPECT_NE(r.body.find(R"("code":"internal")"), std::string::npos);
 }
 
+TEST(WithStoreReason, ASnakeCasePrefixBecomesTheCodeAndAnythingElseIsUntouched) {
+  const absl::Status short_stock =
+      WithStoreReason(absl::FailedPreconditionError("insufficient_stock: requested 3, available 2"));
+  EXPECT_EQ(ErrorCode(short_stock), "insufficient_stock");
+  EXPECT_EQ(FromStatus(short_stock).status, 409);
+  for (const char* message : {"no reason here", "Upper_case: x", ": empty", "two words: x"}) {
+    EXPECT_FALSE(ErrorCode(WithStoreReason(absl::NotFoundError(message))).has_value()) << message;
+  }
+  EXPECT_TRUE(WithStoreReason(absl::OkStatus()).ok());
+}
+
 }  // namespace
 }  // namespace aisle::server
