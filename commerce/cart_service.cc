@@ -83,7 +83,7 @@ struct CartService::Pricing {
   int64_t quote_expires_at_ms = 0;
 };
 
-// What HoldUnits changed, for Undo.
+// What HoldUnits changed, for Undo (MergeCarts only).
 struct CartService::Hold {
   store::Reservation reservation;
   bool created = false;           // A new reservation (Undo releases it).
@@ -202,22 +202,42 @@ void CartService::Undo(const Hold& hold) {
   }
 }
 
+store::HoldTerms CartService::TermsFor(const store::Cart& cart) const {
+  return store::HoldTerms{.user_id = ReservationOwner(cart),
+                          .ttl_ms = inventory_->options().reservation_ttl_ms,
+                          .max_active_per_user = inventory_->options().max_active_per_user};
+}
+
+void CartService::PublishAvailability(const std::string& product_id) {
+  // The write is committed either way; the product's next change or sweep
+  // corrects a figure that failed to publish.
+  if (absl::Status s = inventory_->Publish({product_id}); !s.ok()) {
+    std::cerr << "cart: publishing availability of '" << product_id << "': " << s.message()
+              << "\n";
+  }
+}
+
 absl::StatusOr<CartView> CartService::WriteLine(store::CartContents& contents, store::CartLine line,
                                                 int index, int64_t now) {
   store::CartLineState* current = index >= 0 ? &contents.lines[index] : nullptr;
-  AISLE_ASSIGN_OR_RETURN(const Hold hold,
-                         HoldUnits(contents.cart, line.product_id, current, line.quantity));
-  line.reservation_id = hold.reservation.id;
-  if (current == nullptr) line.added_at_ms = now;
+  if (current == nullptr) line.added_at_ms = now;  // The store keeps an existing line's.
   line.updated_at_ms = now;
-  if (absl::Status written = carts_->UpsertLine(contents.cart.id, line, now).get(); !written.ok()) {
-    Undo(hold);
-    return written;
-  }
+  AISLE_ASSIGN_OR_RETURN(store::LineWriteResult written,
+                         carts_
+                             ->WriteLine({.cart_id = contents.cart.id,
+                                          .line = line,
+                                          .hold = store::HoldChange::kHold,
+                                          .terms = TermsFor(contents.cart),
+                                          .now_ms = now})
+                             .get());
+  PublishAvailability(line.product_id);
+  if (!written.reservation) return absl::InternalError("cart: the store returned no reservation");
+  const store::Reservation& hold = *written.reservation;
+  line.reservation_id = hold.id;
   store::CartLineState state{.line = std::move(line),
                              .reservation_status = store::ReservationStatus::kActive,
-                             .reservation_quantity = hold.reservation.quantity,
-                             .reservation_expires_at_ms = hold.reservation.expires_at_ms};
+                             .reservation_quantity = hold.quantity,
+                             .reservation_expires_at_ms = hold.expires_at_ms};
   if (current != nullptr) {
     *current = std::move(state);
   } else {
@@ -371,14 +391,16 @@ absl::StatusOr<CartView> CartService::RemoveItem(const std::string& cart_id,
     return Reason(absl::StatusCode::kNotFound, kCartItemNotFoundReason,
                   absl::StrCat(product_id, " is not in cart ", cart_id));
   }
-  // Release first: if dropping the line then fails, the line reads as
-  // released and a retry finishes the job; the other order could leave
-  // stock held by a line nobody sees.
-  if (contents.lines[index].reservation_status != store::ReservationStatus::kReleased) {
-    auto released = inventory_->Release(contents.lines[index].line.reservation_id);
-    if (!released.ok() && !absl::IsNotFound(released.status())) return released.status();
-  }
-  AISLE_RETURN_IF_ERROR(carts_->RemoveLine(cart_id, product_id, now).get().status());
+  const bool was_held = contents.lines[index].held();
+  AISLE_RETURN_IF_ERROR(carts_
+                            ->WriteLine({.cart_id = cart_id,
+                                         .line = {.product_id = product_id},
+                                         .hold = store::HoldChange::kRelease,
+                                         .now_ms = now})
+                            .get()
+                            .status());
+  // Releasing a hold that had already lapsed moves no units.
+  if (was_held) PublishAvailability(product_id);
   contents.lines.erase(contents.lines.begin() + index);
   contents.cart.updated_at_ms = now;
   return View(contents, now);

@@ -7,11 +7,13 @@
 //   RemoveItem releases it. A reservation failure writes nothing and returns
 //   the inventory store's error as is (insufficient_stock with
 //   store::InsufficientStockAvailable, reservation_limit_exceeded).
-// - Ordering: the reservation is taken first and the line written after it;
-//   when the line write fails, the reservation change is undone (released,
-//   or set back to the old quantity), so a failed call holds no stock. A
-//   cart op costs one reservation write and one line write (two SQLite
-//   write jobs), plus reads.
+// - One commit per write: AddItem, ChangeQuantity and RemoveItem change the
+//   line and its reservation in ONE store write (store::CartStore::WriteLine:
+//   one writer job, one fsync'ed COMMIT), so both commit or neither does: a
+//   failed call holds no stock and leaves the line as it was. The product's
+//   new availability is then published through InventoryService::Publish
+//   (a failure to publish is logged; the write stands). A cart write costs
+//   one SQLite commit plus reads.
 // - Prices: a line's unit price is the price of the quote the shopper saw,
 //   while that quote is valid for this product and user (Validate), else
 //   the product's current (live) price. "Current" is evaluated when the cart
@@ -28,7 +30,9 @@
 // - MergeCarts at login: the anonymous cart's lines move into the user's
 //   active cart; a product in both gets the sum of the quantities (the
 //   anonymous reservation is released and the user's grown), and the
-//   anonymous cart is marked merged. A user without an active cart simply
+//   anonymous cart is marked merged. Rare (at login), the merge still moves
+//   reservations through InventoryService one at a time before its one cart
+//   write, and undoes them when that write fails. A user without an active cart simply
 //   takes over the anonymous cart. Retrying a merge that succeeded returns
 //   the user's cart.
 //
@@ -182,15 +186,21 @@ class CartService {
   absl::StatusOr<Pricing> PriceLine(const std::string& product_id, const std::string& quote_id,
                                     const std::string& quote_user, const ProductPrice* product,
                                     const store::CartLine* line, int64_t now) const;
-  // Holds `quantity` units for the line: grows or shrinks its live
-  // reservation, or takes a new one.
+  // The terms of the cart's new reservations (see Identity above).
+  store::HoldTerms TermsFor(const store::Cart& cart) const;
+  // Hands the product's availability to search; logs a failure.
+  void PublishAvailability(const std::string& product_id);
+  // MergeCarts only: holds `quantity` units for the line through the
+  // inventory service: grows or shrinks its live reservation, or takes a new
+  // one.
   absl::StatusOr<Hold> HoldUnits(const store::Cart& cart, const std::string& product_id,
                                  const store::CartLineState* current, int64_t quantity);
-  // Undoes HoldUnits after the line write failed (best effort, logged).
+  // MergeCarts only: undoes HoldUnits after the merge write failed (best
+  // effort, logged).
   void Undo(const Hold& hold);
-  // Holds `line.quantity` units, writes the line (replacing
-  // contents.lines[index], or a new one when index < 0) and returns the
-  // updated cart.
+  // Writes the line with `line.quantity` units held, in one store write
+  // (replacing contents.lines[index], or a new one when index < 0), and
+  // returns the updated cart.
   absl::StatusOr<CartView> WriteLine(store::CartContents& contents, store::CartLine line, int index,
                                      int64_t now);
   absl::StatusOr<CartView> View(const store::CartContents& contents, int64_t now) const;

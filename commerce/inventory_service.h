@@ -96,12 +96,18 @@ class InventoryService {
   // index is open).
   absl::Status PublishAll();
 
+  // Reads the products' availability now and hands it to the sink: for
+  // reservation changes committed through another store's atomic write
+  // (store::CartStore::WriteLine), which this service did not see.
+  absl::Status Publish(const std::vector<std::string>& product_ids);
+
+  // The reservation terms (ttl, per-user limit) such writes must use.
+  const InventoryServiceOptions& options() const { return options_; }
+
   void Start();  // The sweeper thread; idempotent.
   void Stop();   // Idempotent; returns after the thread has finished.
 
  private:
-  // Reads the products' availability now and hands it to the sink.
-  absl::Status Publish(const std::vector<std::string>& product_ids);
   absl::StatusOr<store::Reservation> PublishedReservation(
       absl::StatusOr<store::Reservation> reservation);
 

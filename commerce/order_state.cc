@@ -76,7 +76,8 @@ bool HoldsAllocatedStock(OrderStatus status) {
 
 absl::Status CheckTransition(OrderStatus from, OrderStatus to) {
   if (IsLegalTransition(from, to)) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat("an order cannot go from ",
+  return absl::FailedPreconditionError(absl::StrCat(kIllegalTransitionReason,
+                                                    ": an order cannot go from ",
                                                     std::string(OrderStatusName(from)), " to ",
                                                     std::string(OrderStatusName(to))));
 }

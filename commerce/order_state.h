@@ -52,8 +52,11 @@ bool IsPaid(OrderStatus status);
 // returns it to the warehouses.
 bool HoldsAllocatedStock(OrderStatus status);
 
-// OkStatus for a legal transition; FailedPrecondition naming both statuses
-// otherwise.
+// Starts the message of CheckTransition's error.
+inline constexpr char kIllegalTransitionReason[] = "illegal_transition";
+
+// OkStatus for a legal transition; FailedPrecondition "illegal_transition:
+// an order cannot go from <from> to <to>" otherwise.
 absl::Status CheckTransition(OrderStatus from, OrderStatus to);
 
 }  // namespace aisle::commerce

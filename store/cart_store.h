@@ -16,8 +16,11 @@
 //   user a second one (a partial UNIQUE index backs both);
 // - only active carts change: a merged or ordered cart is frozen
 //   (FailedPrecondition cart_not_active);
-// - a line's reservation exists (a foreign key): write the line after its
-//   reservation.
+// - a line's reservation exists (a foreign key);
+// - a line and the reservation that holds its units change together:
+//   WriteLine runs the reservation change (inventory_tx_internal.h) and the
+//   line write in ONE writer job, so they commit together (one COMMIT, one
+//   fsync) or not at all.
 //
 // Errors: as InventoryStore, domain errors start with a stable reason code
 // (the k*Reason constants below, "cart_not_found: <id>").
@@ -106,6 +109,50 @@ struct CreatedCart {
   bool created = false;  // False: the user's existing active cart.
 };
 
+// What WriteLine does to the reservation holding the line's units.
+enum class HoldChange {
+  // Reservations are left alone: the line is written with the
+  // reservation_id it names (which must exist).
+  kNone,
+  // Hold line.quantity units: the stored line's reservation is resized when
+  // it is still live (active, unexpired); otherwise (a new line, or its
+  // reservation expired or was released) a new one is taken on `terms`. The
+  // choice is made inside the write, against the state it commits over, so
+  // a hold that lapsed since the caller's read is replaced, not failed.
+  kHold,
+  // The line is deleted and its reservation released (a no-op for one that
+  // already holds nothing). Without a line for the product, nothing changes.
+  kRelease,
+};
+
+// The terms of a reservation WriteLine takes. The rest of the
+// ReserveRequest comes from the write itself: the line's product and
+// quantity, the cart's id, now_ms.
+struct HoldTerms {
+  std::string user_id;  // Non-empty UTF-8: whose per-user limit it counts against.
+  int64_t ttl_ms = kDefaultReservationTtlMs;                       // In [1, kMaxReservationTtlMs].
+  int max_active_per_user = kDefaultMaxActiveReservationsPerUser;  // >= 1.
+};
+
+struct LineWrite {
+  std::string cart_id;
+  // kNone: the line as stored. kHold: likewise, but reservation_id is
+  // ignored (the store fills it in). kRelease: only product_id is read.
+  CartLine line;
+  HoldChange hold = HoldChange::kNone;
+  HoldTerms terms;     // kHold only.
+  int64_t now_ms = 0;  // 0 = the store clock's now.
+};
+
+struct LineWriteResult {
+  // kHold: the live reservation now holding the line's units (line.quantity
+  // of them). kRelease: the released reservation's final state (nullopt
+  // when the cart had no such line). kNone: nullopt.
+  std::optional<Reservation> reservation;
+  bool reserved = false;  // kHold took a new reservation (the line's was not live).
+  bool removed = false;   // kRelease deleted a line.
+};
+
 class CartStore {
  public:
   virtual ~CartStore() = default;
@@ -116,17 +163,24 @@ class CartStore {
   virtual std::future<absl::StatusOr<CreatedCart>> CreateCart(std::string user_id,
                                                               int64_t now_ms) = 0;
 
-  // Inserts the cart's line for `line.product_id` after its other lines, or
-  // replaces it in place (added_at_ms is kept), and touches the cart. NotFound cart_not_found;
-  // FailedPrecondition cart_not_active; InvalidArgument for a bad field;
-  // FailedPrecondition (a constraint) for an unknown reservation id.
-  virtual std::future<absl::Status> UpsertLine(std::string cart_id, CartLine line,
-                                               int64_t now_ms) = 0;
-
-  // Deletes the cart's line for the product; false when there was none.
-  // Errors as UpsertLine.
-  virtual std::future<absl::StatusOr<bool>> RemoveLine(std::string cart_id, std::string product_id,
-                                                       int64_t now_ms) = 0;
+  // A cart line and its hold in ONE atomic write (one writer job, one
+  // COMMIT): with kNone or kHold, inserts the cart's line for
+  // `line.product_id` after its other lines or replaces it in place
+  // (added_at_ms is kept); with kRelease, deletes it. Then touches the cart.
+  // The reservation change (see HoldChange) and the line write commit
+  // together or not at all: a refused reservation leaves the line as it was,
+  // and a failed line write leaves the reservations as they were.
+  //
+  // Errors: InvalidArgument for a bad field (of the line, or with kHold of
+  // the terms); NotFound cart_not_found; FailedPrecondition cart_not_active;
+  // with kNone, FailedPrecondition (a constraint) for an unknown reservation
+  // id; with kHold, the inventory store's Reserve / UpdateQuantity errors
+  // exactly as it returns them (insufficient_stock with its
+  // InsufficientStockAvailable payload, reservation_limit_exceeded, ...), and
+  // FailedPrecondition reservation_not_active when the line's reservation is
+  // committed to an order (the order owns those units; nothing is written);
+  // with kRelease, reservation_not_active likewise (the line stays).
+  virtual std::future<absl::StatusOr<LineWriteResult>> WriteLine(LineWrite write) = 0;
 
   // Gives an anonymous active cart to `user_id` (non-empty) at login, when the
   // user has no active cart yet. FailedPrecondition user_has_active_cart when
@@ -137,7 +191,7 @@ class CartStore {
                                                         int64_t now_ms) = 0;
 
   // The merge's one write, atomically: upserts `target_lines` into the
-  // target cart in order (as UpsertLine), deletes every line of the source and
+  // target cart in order (as WriteLine with kNone), deletes every line of the source and
   // marks it merged into the target. Both carts must exist and be active and
   // differ. The caller has already moved the reservations.
   virtual std::future<absl::Status> MarkMerged(std::string source_cart_id,

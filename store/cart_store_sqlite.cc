@@ -2,8 +2,11 @@
 //
 // As in inventory_store_sqlite.cc, each write's checks and writes run in ONE
 // writer job, so a cart cannot change status between the check that it is
-// active and the line write it guards. Reads join each line with its
-// reservation in one statement, so a cart read costs one snapshot.
+// active and the line write it guards. WriteLine runs the line's reservation
+// change in that same job (inventory_tx_internal.h): a cart write costs one
+// COMMIT, and a failure anywhere rolls the whole job back to its savepoint.
+// Reads join each line with its reservation in one statement, so a cart
+// read costs one snapshot.
 #include <limits>
 #include <optional>
 #include <string>
@@ -12,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/utf8.h"
+#include "store/inventory_tx_internal.h"
 #include "store/reader_pool_internal.h"
 #include "store/sqlite_stores_internal.h"
 
@@ -51,9 +55,12 @@ absl::Status CheckNowArgument(int64_t now_ms) {
   return InvalidArgumentError("now_ms: must be >= 0", "now_ms");
 }
 
-absl::Status CheckLine(const CartLine& line) {
+// `with_reservation`: false when the store fills reservation_id in (kHold).
+absl::Status CheckLine(const CartLine& line, bool with_reservation = true) {
   AISLE_RETURN_IF_ERROR(CheckRequiredArgument(line.product_id, "product_id"));
-  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(line.reservation_id, "reservation_id"));
+  if (with_reservation) {
+    AISLE_RETURN_IF_ERROR(CheckRequiredArgument(line.reservation_id, "reservation_id"));
+  }
   if (line.quantity < 1 || line.quantity > kMaxUnits) {
     return InvalidArgumentError(absl::StrCat("quantity: must be in [1, ", kMaxUnits, "]"),
                                 "quantity");
@@ -152,8 +159,8 @@ absl::Status TouchCart(Transaction& tx, std::string_view id, int64_t now_ms) {
   return touch.Run();
 }
 
-absl::Status WriteLine(Transaction& tx, std::string_view cart_id, const CartLine& line,
-                       int64_t now_ms) {
+absl::Status UpsertLineRow(Transaction& tx, std::string_view cart_id, const CartLine& line,
+                          int64_t now_ms) {
   AISLE_ASSIGN_OR_RETURN(
       Query upsert,
       tx.Prepare("INSERT INTO cart_items(cart_id, product_id, quantity, reservation_id, "
@@ -176,6 +183,107 @@ absl::Status WriteLine(Transaction& tx, std::string_view cart_id, const CartLine
   upsert.Bind(8, line.quote_expires_at_ms);
   upsert.Bind(9, now_ms);
   return upsert.Run();
+}
+
+// The reservation a write with kHold takes when the line's is not live.
+ReserveRequest NewHoldRequest(const LineWrite& write) {
+  return ReserveRequest{.product_id = write.line.product_id,
+                        .user_id = write.terms.user_id,
+                        .cart_id = write.cart_id,
+                        .quantity = write.line.quantity,
+                        .now_ms = write.now_ms,
+                        .ttl_ms = write.terms.ttl_ms,
+                        .max_active_per_user = write.terms.max_active_per_user};
+}
+
+// Caller-thread validation of WriteLine (now_ms already resolved).
+absl::Status CheckLineWrite(const LineWrite& write) {
+  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(write.cart_id, "cart_id"));
+  AISLE_RETURN_IF_ERROR(CheckNowArgument(write.now_ms));
+  switch (write.hold) {
+    case HoldChange::kNone:
+      return CheckLine(write.line);
+    case HoldChange::kHold:
+      AISLE_RETURN_IF_ERROR(CheckLine(write.line, /*with_reservation=*/false));
+      return CheckReserveRequest(NewHoldRequest(write));
+    case HoldChange::kRelease:
+      return CheckRequiredArgument(write.line.product_id, "product_id");
+  }
+  return InvalidArgumentError("hold: unknown HoldChange", "hold");
+}
+
+// The reservation of the cart's stored line for a product, as stored.
+struct StoredHold {
+  std::string reservation_id;
+  ReservationStatus status = ReservationStatus::kReleased;
+  int64_t expires_at_ms = 0;
+};
+
+// nullopt when the cart has no line for the product.
+absl::StatusOr<std::optional<StoredHold>> LoadStoredHold(Transaction& tx, std::string_view cart_id,
+                                                         std::string_view product_id) {
+  AISLE_ASSIGN_OR_RETURN(
+      Query query,
+      tx.Prepare("SELECT c.reservation_id, r.status, r.expires_at_ms FROM cart_items c "
+                 "LEFT JOIN reservations r ON r.id = c.reservation_id "
+                 "WHERE c.cart_id = ?1 AND c.product_id = ?2"));
+  query.Bind(1, cart_id);
+  query.Bind(2, product_id);
+  AISLE_ASSIGN_OR_RETURN(const bool row, query.Step());
+  if (!row) return std::nullopt;
+  StoredHold hold{.reservation_id = query.Text(0)};
+  if (!query.IsNull(1)) {  // A missing reservation (the foreign key forbids it) holds nothing.
+    const std::string status = query.Text(1);
+    const auto parsed = ParseReservationStatus(status);
+    if (!parsed) {
+      return absl::DataLossError(absl::StrCat("store: reservation ", hold.reservation_id,
+                                              " has unknown status \"", status, "\""));
+    }
+    hold.status = *parsed;
+    hold.expires_at_ms = query.Int64(2);
+  }
+  return hold;
+}
+
+// kHold's reservation change: resizes the line's live reservation, or takes
+// a new one (`*reserved`) when the line is new or its hold lapsed.
+absl::StatusOr<Reservation> HoldInTx(Transaction& tx, const LineWrite& write,
+                                     const std::function<std::string()>& new_id, bool* reserved) {
+  AISLE_ASSIGN_OR_RETURN(const std::optional<StoredHold> stored,
+                         LoadStoredHold(tx, write.cart_id, write.line.product_id));
+  if (stored && stored->status == ReservationStatus::kCommitted) {
+    // An order owns the line's units: holding them again would count them twice.
+    return CartReasonError(absl::StatusCode::kFailedPrecondition, kReservationNotActiveReason,
+                           absl::StrCat(stored->reservation_id, " is committed to an order"));
+  }
+  if (stored && stored->status == ReservationStatus::kActive &&
+      write.now_ms < stored->expires_at_ms) {
+    return UpdateQuantityInTx(tx, stored->reservation_id, write.line.quantity, write.now_ms);
+  }
+  // An expired one is left to the sweeper: lazy expiry already stopped counting it.
+  *reserved = true;
+  return ReserveInTx(tx, NewHoldRequest(write), new_id);
+}
+
+// kRelease: releases the line's reservation, then deletes the line.
+absl::StatusOr<LineWriteResult> ReleaseLineInTx(Transaction& tx, const LineWrite& write) {
+  LineWriteResult result;
+  AISLE_ASSIGN_OR_RETURN(const std::optional<StoredHold> stored,
+                         LoadStoredHold(tx, write.cart_id, write.line.product_id));
+  if (!stored) return result;
+  auto released = ReleaseInTx(tx, stored->reservation_id, write.now_ms);
+  if (released.ok()) {
+    result.reservation = *std::move(released);
+  } else if (!absl::IsNotFound(released.status())) {
+    return released.status();  // Committed: the order owns it, the line stays.
+  }
+  AISLE_ASSIGN_OR_RETURN(
+      Query remove, tx.Prepare("DELETE FROM cart_items WHERE cart_id = ?1 AND product_id = ?2"));
+  remove.Bind(1, write.cart_id);
+  remove.Bind(2, write.line.product_id);
+  AISLE_RETURN_IF_ERROR(remove.Run());
+  result.removed = tx.Changes() > 0;
+  return result;
 }
 
 }  // namespace
@@ -214,41 +322,33 @@ std::future<absl::StatusOr<CreatedCart>> SqliteCartStore::CreateCart(std::string
       });
 }
 
-std::future<absl::Status> SqliteCartStore::UpsertLine(std::string cart_id, CartLine line,
-                                                      int64_t now_ms) {
-  absl::Status valid = CheckRequiredArgument(cart_id, "cart_id");
-  if (valid.ok()) valid = CheckLine(line);
-  if (valid.ok()) valid = CheckNowArgument(now_ms);
-  if (!valid.ok()) return ReadyFuture(std::move(valid));
-  const int64_t now = Now(now_ms);
+std::future<absl::StatusOr<LineWriteResult>> SqliteCartStore::WriteLine(LineWrite write) {
+  write.now_ms = Now(write.now_ms);  // A negative one stays negative and is refused.
+  if (absl::Status valid = CheckLineWrite(write); !valid.ok()) {
+    return ReadyCartError<LineWriteResult>(std::move(valid));
+  }
   return backend_.writer->Submit(
-      [cart_id = std::move(cart_id), line = std::move(line), now](Transaction& tx) -> absl::Status {
-        AISLE_RETURN_IF_ERROR(LoadActiveCart(tx, cart_id).status());
-        AISLE_RETURN_IF_ERROR(WriteLine(tx, cart_id, line, now));
-        return TouchCart(tx, cart_id, now);
+      [this, write = std::move(write)](Transaction& tx) -> absl::StatusOr<LineWriteResult> {
+        AISLE_RETURN_IF_ERROR(LoadActiveCart(tx, write.cart_id).status());
+        LineWriteResult result;
+        if (write.hold == HoldChange::kRelease) {
+          AISLE_ASSIGN_OR_RETURN(result, ReleaseLineInTx(tx, write));
+        } else {
+          CartLine line = write.line;
+          if (write.hold == HoldChange::kHold) {
+            AISLE_ASSIGN_OR_RETURN(Reservation held, HoldInTx(tx, write, new_id_, &result.reserved));
+            line.reservation_id = held.id;
+            result.reservation = std::move(held);
+          }
+          // A failure from here on rolls the reservation change back with the
+          // job's savepoint.
+          AISLE_RETURN_IF_ERROR(UpsertLineRow(tx, write.cart_id, line, write.now_ms));
+        }
+        if (write.hold != HoldChange::kRelease || result.removed) {
+          AISLE_RETURN_IF_ERROR(TouchCart(tx, write.cart_id, write.now_ms));
+        }
+        return result;
       });
-}
-
-std::future<absl::StatusOr<bool>> SqliteCartStore::RemoveLine(std::string cart_id,
-                                                              std::string product_id,
-                                                              int64_t now_ms) {
-  absl::Status valid = CheckRequiredArgument(cart_id, "cart_id");
-  if (valid.ok()) valid = CheckRequiredArgument(product_id, "product_id");
-  if (valid.ok()) valid = CheckNowArgument(now_ms);
-  if (!valid.ok()) return ReadyCartError<bool>(std::move(valid));
-  const int64_t now = Now(now_ms);
-  return backend_.writer->Submit([cart_id = std::move(cart_id), product_id = std::move(product_id),
-                                  now](Transaction& tx) -> absl::StatusOr<bool> {
-    AISLE_RETURN_IF_ERROR(LoadActiveCart(tx, cart_id).status());
-    AISLE_ASSIGN_OR_RETURN(
-        Query remove, tx.Prepare("DELETE FROM cart_items WHERE cart_id = ?1 AND product_id = ?2"));
-    remove.Bind(1, cart_id);
-    remove.Bind(2, product_id);
-    AISLE_RETURN_IF_ERROR(remove.Run());
-    const bool removed = tx.Changes() > 0;
-    if (removed) AISLE_RETURN_IF_ERROR(TouchCart(tx, cart_id, now));
-    return removed;
-  });
 }
 
 std::future<absl::StatusOr<Cart>> SqliteCartStore::SetCartUser(std::string cart_id,
@@ -307,7 +407,9 @@ std::future<absl::Status> SqliteCartStore::MarkMerged(std::string source_cart_id
                                   now](Transaction& tx) -> absl::Status {
     AISLE_RETURN_IF_ERROR(LoadActiveCart(tx, source).status());
     AISLE_RETURN_IF_ERROR(LoadActiveCart(tx, target).status());
-    for (const CartLine& line : lines) AISLE_RETURN_IF_ERROR(WriteLine(tx, target, line, now));
+    for (const CartLine& line : lines) {
+      AISLE_RETURN_IF_ERROR(UpsertLineRow(tx, target, line, now));
+    }
     AISLE_RETURN_IF_ERROR(TouchCart(tx, target, now));
     AISLE_ASSIGN_OR_RETURN(Query clear, tx.Prepare("DELETE FROM cart_items WHERE cart_id = ?1"));
     clear.Bind(1, source);

@@ -34,6 +34,26 @@ struct EventCountQuery {
 // Returning an error stops the iteration; the error is returned.
 using EventCallback = std::function<absl::Status(const Event&)>;
 
+// The window of ForEachDailyPurchases: 24-hour days counted from since_ms
+// (day d covers [since_ms + d * 24 h, since_ms + (d + 1) * 24 h)), cut at
+// until_ms. Day boundaries follow since_ms, not the calendar, so a window
+// ending "now" buckets exactly as commerce::DailyDemand does.
+struct PurchaseHistoryQuery {
+  std::optional<std::string> product_id;  // Absent: every product.
+  int64_t since_ms = 0;                   // Inclusive; >= 0.
+  int64_t until_ms = std::numeric_limits<int64_t>::max();  // Exclusive.
+};
+
+// Units of one product purchased on one day of a PurchaseHistoryQuery.
+struct DailyPurchases {
+  std::string product_id;
+  int64_t day = 0;    // >= 0, from the query's since_ms.
+  int64_t units = 0;  // >= 1: days without purchases are not reported.
+  bool operator==(const DailyPurchases&) const = default;
+};
+
+using DailyPurchasesCallback = std::function<absl::Status(const DailyPurchases&)>;
+
 class EventStore {
  public:
   virtual ~EventStore() = default;
@@ -55,6 +75,17 @@ class EventStore {
   // the per-user index (at most about StoreOptions::user_index_batch).
   virtual absl::StatusOr<std::vector<Event>> RecentEventsForUser(std::string_view user_id,
                                                                  size_t limit) const = 0;
+
+  // The demand history behind replenishment (commerce/replenishment.h):
+  // purchase events per product per day of the window, one aggregate query
+  // from one snapshot, streamed in (product_id, day) order. Units are events:
+  // an event carries no quantity, so a purchase of n units is n events.
+  // InvalidArgument for since_ms < 0. Cost: a range scan of events_by_time
+  // over the window (every type, every product; there is no index by
+  // product or type), so it grows with the window's traffic, not with the
+  // products asked for; call it off the I/O threads.
+  virtual absl::Status ForEachDailyPurchases(const PurchaseHistoryQuery& query,
+                                             const DailyPurchasesCallback& callback) const = 0;
 
   // Scans the time window; meant for tests and operators, not hot paths.
   virtual absl::StatusOr<int64_t> CountEvents(const EventCountQuery& query) const = 0;

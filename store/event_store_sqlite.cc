@@ -15,6 +15,9 @@ constexpr int64_t kDeleteChunk = 10000;
 // Upper bound on the events one events_by_user job indexes, so one job stays
 // short even after a long time without indexing.
 constexpr int64_t kMaxIndexRows = 250000;
+// ForEachDailyPurchases's day (commerce::kMillisPerDay; store/ does not
+// depend on commerce/).
+constexpr int64_t kMillisPerDay = 86'400'000;
 
 // Columns for INSERT, and for SELECTs from `events e` (EventFromRow reads
 // them in this order; the id comes last). Macros so SQL texts are literals.
@@ -374,6 +377,40 @@ absl::StatusOr<int64_t> SqliteEventStore::CountEvents(const EventCountQuery& q) 
   if (type_code) query.Bind(5, *type_code);
   AISLE_ASSIGN_OR_RETURN(const bool row, query.Step());
   return row ? query.Int64(0) : 0;
+}
+
+absl::Status SqliteEventStore::ForEachDailyPurchases(const PurchaseHistoryQuery& q,
+                                                    const DailyPurchasesCallback& callback) const {
+  if (q.since_ms < 0) return InvalidArgumentError("since_ms must be >= 0", "since_ms");
+  // The type code is spelled into the text rather than bound, and the
+  // product filter is present or absent rather than "?3 IS NULL OR ...", so
+  // an index on (product_id, ts_ms) WHERE type = <purchase> would be usable
+  // by the planner. The GROUP BY already produces (product_id, day) order;
+  // ORDER BY makes it a promise. count(*) becomes sum(quantity) if events
+  // ever carry one.
+  const auto sql = [](bool one_product) {
+    return absl::StrCat("SELECT product_id, (ts_ms - ?1) / ", kMillisPerDay,
+                        " AS day, count(*) FROM events WHERE type = ",
+                        *EventTypeCode(EventType::kPurchase), " AND ts_ms >= ?1 AND ts_ms < ?2",
+                        one_product ? " AND product_id = ?3" : "",
+                        " GROUP BY product_id, day ORDER BY product_id, day");
+  };
+  static const std::string kAllSql = sql(false);
+  static const std::string kOneSql = sql(true);
+  AISLE_ASSIGN_OR_RETURN(auto reader, backend_.readers->Checkout());
+  AISLE_ASSIGN_OR_RETURN(Query query, reader->Prepare(q.product_id ? kOneSql : kAllSql));
+  query.Bind(1, q.since_ms);
+  query.Bind(2, q.until_ms);
+  if (q.product_id) query.Bind(3, *q.product_id);
+  DailyPurchases row;
+  while (true) {
+    AISLE_ASSIGN_OR_RETURN(const bool more, query.Step());
+    if (!more) return absl::OkStatus();
+    row.product_id = query.Text(0);
+    row.day = query.Int64(1);
+    row.units = query.Int64(2);
+    AISLE_RETURN_IF_ERROR(callback(row));
+  }
 }
 
 std::future<absl::StatusOr<int64_t>> SqliteEventStore::DeleteEventsBefore(int64_t before_ms) {

@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/utf8.h"
 #include "store/reader_pool_internal.h"
+#include "store/inventory_tx_internal.h"
 #include "store/sqlite_stores_internal.h"
 
 namespace aisle::store {
@@ -105,49 +106,11 @@ absl::Status CheckWarehouse(const Warehouse& w, size_t i) {
   return CheckCoordinate(w.longitude, 180, i, "longitude");
 }
 
-absl::Status CheckReserveRequest(const ReserveRequest& r) {
-  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(r.product_id, "product_id"));
-  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(r.user_id, "user_id"));
-  if (const auto bad = FindInvalidUtf8(r.cart_id)) {
-    return InvalidArgumentError("cart_id: invalid UTF-8", "cart_id", *bad);
-  }
-  AISLE_RETURN_IF_ERROR(CheckInRange(r.quantity, 1, kMaxUnits, "quantity"));
-  AISLE_RETURN_IF_ERROR(CheckNow(r.now_ms));
-  AISLE_RETURN_IF_ERROR(CheckInRange(r.ttl_ms, 1, kMaxReservationTtlMs, "ttl_ms"));
-  return CheckInRange(r.max_active_per_user, 1, std::numeric_limits<int>::max(),
-                      "max_active_per_user");
-}
-
 absl::Status CheckExtendRequest(const ExtendRequest& r) {
   AISLE_RETURN_IF_ERROR(CheckRequiredArgument(r.reservation_id, "reservation_id"));
   AISLE_RETURN_IF_ERROR(CheckNow(r.now_ms));
   AISLE_RETURN_IF_ERROR(CheckInRange(r.ttl_ms, 1, kMaxReservationTtlMs, "ttl_ms"));
   return CheckInRange(r.max_extensions, 0, std::numeric_limits<int>::max(), "max_extensions");
-}
-
-absl::Status CheckCommitRequest(const CommitRequest& r) {
-  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(r.order_id, "order_id"));
-  AISLE_RETURN_IF_ERROR(CheckNow(r.now_ms));
-  if (r.reservation_ids.empty()) {
-    return InvalidArgumentError("reservation_ids: required", "reservation_ids");
-  }
-  std::set<std::string_view> seen;
-  for (size_t i = 0; i < r.reservation_ids.size(); ++i) {
-    AISLE_RETURN_IF_ERROR(
-        CheckRequiredText(r.reservation_ids[i], "reservation_ids", i, "reservation_id"));
-    if (!seen.insert(r.reservation_ids[i]).second) {
-      return BadItem("reservation_ids", i, "reservation_id", "duplicate");
-    }
-  }
-  for (size_t i = 0; i < r.allocations.size(); ++i) {
-    const Allocation& a = r.allocations[i];
-    AISLE_RETURN_IF_ERROR(CheckRequiredText(a.product_id, "allocations", i, "product_id"));
-    AISLE_RETURN_IF_ERROR(CheckRequiredText(a.warehouse_id, "allocations", i, "warehouse_id"));
-    if (a.quantity < 1 || a.quantity > kMaxUnits) {
-      return BadItem("allocations", i, "quantity", absl::StrCat("must be in [1, ", kMaxUnits, "]"));
-    }
-  }
-  return absl::OkStatus();
 }
 
 // --- Rows ------------------------------------------------------------------------------
@@ -372,6 +335,157 @@ std::future<absl::StatusOr<T>> ReadyError(absl::Status status) {
 
 }  // namespace
 
+// --- Operations other stores run inside their own jobs (inventory_tx_internal.h) ---
+
+absl::Status CheckReserveRequest(const ReserveRequest& r) {
+  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(r.product_id, "product_id"));
+  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(r.user_id, "user_id"));
+  if (const auto bad = FindInvalidUtf8(r.cart_id)) {
+    return InvalidArgumentError("cart_id: invalid UTF-8", "cart_id", *bad);
+  }
+  AISLE_RETURN_IF_ERROR(CheckInRange(r.quantity, 1, kMaxUnits, "quantity"));
+  AISLE_RETURN_IF_ERROR(CheckNow(r.now_ms));
+  AISLE_RETURN_IF_ERROR(CheckInRange(r.ttl_ms, 1, kMaxReservationTtlMs, "ttl_ms"));
+  return CheckInRange(r.max_active_per_user, 1, std::numeric_limits<int>::max(),
+                      "max_active_per_user");
+}
+
+absl::Status CheckCommitRequest(const CommitRequest& r) {
+  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(r.order_id, "order_id"));
+  AISLE_RETURN_IF_ERROR(CheckNow(r.now_ms));
+  if (r.reservation_ids.empty()) {
+    return InvalidArgumentError("reservation_ids: required", "reservation_ids");
+  }
+  std::set<std::string_view> seen;
+  for (size_t i = 0; i < r.reservation_ids.size(); ++i) {
+    AISLE_RETURN_IF_ERROR(
+        CheckRequiredText(r.reservation_ids[i], "reservation_ids", i, "reservation_id"));
+    if (!seen.insert(r.reservation_ids[i]).second) {
+      return BadItem("reservation_ids", i, "reservation_id", "duplicate");
+    }
+  }
+  for (size_t i = 0; i < r.allocations.size(); ++i) {
+    const Allocation& a = r.allocations[i];
+    AISLE_RETURN_IF_ERROR(CheckRequiredText(a.product_id, "allocations", i, "product_id"));
+    AISLE_RETURN_IF_ERROR(CheckRequiredText(a.warehouse_id, "allocations", i, "warehouse_id"));
+    if (a.quantity < 1 || a.quantity > kMaxUnits) {
+      return BadItem("allocations", i, "quantity", absl::StrCat("must be in [1, ", kMaxUnits, "]"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Reservation> ReserveInTx(Transaction& tx, const ReserveRequest& request,
+                                        const std::function<std::string()>& new_id) {
+  // The seed's order: stock first, then the user's limit.
+  AISLE_ASSIGN_OR_RETURN(const int64_t available,
+                         AvailableUnits(tx, request.product_id, request.now_ms));
+  if (available < request.quantity) {
+    return InsufficientStock(absl::StrCat(request.quantity), available);
+  }
+  AISLE_ASSIGN_OR_RETURN(const int64_t held,
+                         ActiveReservationsOfUser(tx, request.user_id, request.now_ms));
+  if (held >= request.max_active_per_user) {
+    return ReasonError(absl::StatusCode::kResourceExhausted, kReservationLimitReason,
+                       absl::StrCat("user holds ", held, " active reservations (max ",
+                                    request.max_active_per_user, ")"));
+  }
+  Reservation r{.id = new_id(),
+                .product_id = request.product_id,
+                .user_id = request.user_id,
+                .cart_id = request.cart_id,
+                .quantity = request.quantity,
+                .created_at_ms = request.now_ms,
+                .expires_at_ms = request.now_ms + request.ttl_ms,
+                .extensions = 0,
+                .status = ReservationStatus::kActive};
+  if (r.id.empty() || FindInvalidUtf8(r.id)) {
+    return absl::InternalError("store: id_generator returned an empty or non-UTF-8 id");
+  }
+  AISLE_RETURN_IF_ERROR(InsertReservation(tx, r, request.now_ms));
+  return r;
+}
+
+absl::StatusOr<Reservation> UpdateQuantityInTx(Transaction& tx, std::string_view id,
+                                               int64_t new_quantity, int64_t now_ms) {
+  AISLE_ASSIGN_OR_RETURN(Reservation r, LoadLive(tx, id, now_ms));
+  if (new_quantity > r.quantity) {
+    // `available` already excludes what r holds, so only the increase must fit.
+    const int64_t more = new_quantity - r.quantity;
+    AISLE_ASSIGN_OR_RETURN(const int64_t available, AvailableUnits(tx, r.product_id, now_ms));
+    if (available < more) return InsufficientStock(absl::StrCat(more, " more"), available);
+  }
+  r.quantity = new_quantity;
+  AISLE_RETURN_IF_ERROR(UpdateReservation(tx, r, now_ms));
+  return r;
+}
+
+absl::StatusOr<Reservation> ReleaseInTx(Transaction& tx, std::string_view id, int64_t now_ms) {
+  AISLE_ASSIGN_OR_RETURN(std::optional<Reservation> r, LoadReservation(tx, id));
+  if (!r) return ReservationNotFound(id);
+  switch (r->status) {
+    case ReservationStatus::kCommitted:
+      // An order owns the units now; cancelling it is commerce's job.
+      return ReasonError(absl::StatusCode::kFailedPrecondition, kReservationNotActiveReason,
+                         absl::StrCat(std::string(id), " is committed"));
+    case ReservationStatus::kReleased:
+    case ReservationStatus::kExpired:
+      return *std::move(r);  // Already holds nothing.
+    case ReservationStatus::kActive:
+      break;
+  }
+  r->status = ReservationStatus::kReleased;
+  AISLE_RETURN_IF_ERROR(UpdateReservation(tx, *r, now_ms));
+  return *std::move(r);
+}
+
+absl::Status CommitInTx(Transaction& tx, const CommitRequest& request) {
+  std::vector<Reservation> reservations;
+  size_t already_committed = 0;  // By this very order: a retry.
+  for (const std::string& id : request.reservation_ids) {
+    AISLE_ASSIGN_OR_RETURN(std::optional<Reservation> r, LoadReservation(tx, id));
+    if (!r) return ReservationNotFound(id);
+    if (r->status == ReservationStatus::kCommitted && r->order_id == request.order_id) {
+      ++already_committed;
+    }
+    reservations.push_back(*std::move(r));
+  }
+  if (already_committed == reservations.size()) return absl::OkStatus();
+  for (const Reservation& r : reservations) {
+    AISLE_RETURN_IF_ERROR(CheckLive(r, request.now_ms));
+  }
+  AISLE_RETURN_IF_ERROR(CheckAllocationsMatch(reservations, request.allocations));
+  for (Reservation& r : reservations) {
+    r.status = ReservationStatus::kCommitted;
+    r.order_id = request.order_id;
+    AISLE_RETURN_IF_ERROR(UpdateReservation(tx, r, request.now_ms));
+  }
+  // Any failure here returns an error: the job's savepoint rolls back the
+  // status changes and the decrements already applied.
+  for (const Allocation& a : request.allocations) {
+    AISLE_RETURN_IF_ERROR(ApplyAllocation(tx, a, request.now_ms));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RestockInTx(Transaction& tx, const std::vector<Allocation>& returned, int64_t now_ms) {
+  AISLE_ASSIGN_OR_RETURN(
+      Query give, tx.Prepare("INSERT INTO stock(product_id, warehouse_id, on_hand, updated_at_ms) "
+                             "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(product_id, warehouse_id) "
+                             "DO UPDATE SET on_hand = min(on_hand + excluded.on_hand, ?5), "
+                             "updated_at_ms = excluded.updated_at_ms"));
+  for (const Allocation& a : returned) {
+    give.Bind(1, a.product_id);
+    give.Bind(2, a.warehouse_id);
+    give.Bind(3, a.quantity);
+    give.Bind(4, now_ms);
+    give.Bind(5, kMaxUnits);
+    AISLE_RETURN_IF_ERROR(give.Run());
+    give.Reset();
+  }
+  return absl::OkStatus();
+}
+
 // --- Warehouses and stock ------------------------------------------------------------
 
 std::future<absl::Status> SqliteInventoryStore::UpsertWarehouses(
@@ -509,33 +623,7 @@ std::future<absl::StatusOr<Reservation>> SqliteInventoryStore::Reserve(ReserveRe
   request.now_ms = Now(request.now_ms);
   return backend_.writer->Submit(
       [this, request = std::move(request)](Transaction& tx) -> absl::StatusOr<Reservation> {
-        // The seed's order: stock first, then the user's limit.
-        AISLE_ASSIGN_OR_RETURN(const int64_t available,
-                               AvailableUnits(tx, request.product_id, request.now_ms));
-        if (available < request.quantity) {
-          return InsufficientStock(absl::StrCat(request.quantity), available);
-        }
-        AISLE_ASSIGN_OR_RETURN(const int64_t held,
-                               ActiveReservationsOfUser(tx, request.user_id, request.now_ms));
-        if (held >= request.max_active_per_user) {
-          return ReasonError(absl::StatusCode::kResourceExhausted, kReservationLimitReason,
-                             absl::StrCat("user holds ", held, " active reservations (max ",
-                                          request.max_active_per_user, ")"));
-        }
-        Reservation r{.id = new_id_(),
-                      .product_id = request.product_id,
-                      .user_id = request.user_id,
-                      .cart_id = request.cart_id,
-                      .quantity = request.quantity,
-                      .created_at_ms = request.now_ms,
-                      .expires_at_ms = request.now_ms + request.ttl_ms,
-                      .extensions = 0,
-                      .status = ReservationStatus::kActive};
-        if (r.id.empty() || FindInvalidUtf8(r.id)) {
-          return absl::InternalError("store: id_generator returned an empty or non-UTF-8 id");
-        }
-        AISLE_RETURN_IF_ERROR(InsertReservation(tx, r, request.now_ms));
-        return r;
+        return ReserveInTx(tx, request, new_id_);
       });
 }
 
@@ -567,19 +655,10 @@ std::future<absl::StatusOr<Reservation>> SqliteInventoryStore::UpdateQuantity(
   if (valid.ok()) valid = CheckNow(now_ms);
   if (!valid.ok()) return ReadyError<Reservation>(std::move(valid));
   const int64_t now = Now(now_ms);
-  return backend_.writer->Submit([id = std::move(reservation_id), new_quantity,
-                                  now](Transaction& tx) -> absl::StatusOr<Reservation> {
-    AISLE_ASSIGN_OR_RETURN(Reservation r, LoadLive(tx, id, now));
-    if (new_quantity > r.quantity) {
-      // `available` already excludes what r holds, so only the increase must fit.
-      const int64_t more = new_quantity - r.quantity;
-      AISLE_ASSIGN_OR_RETURN(const int64_t available, AvailableUnits(tx, r.product_id, now));
-      if (available < more) return InsufficientStock(absl::StrCat(more, " more"), available);
-    }
-    r.quantity = new_quantity;
-    AISLE_RETURN_IF_ERROR(UpdateReservation(tx, r, now));
-    return r;
-  });
+  return backend_.writer->Submit(
+      [id = std::move(reservation_id), new_quantity, now](Transaction& tx) {
+        return UpdateQuantityInTx(tx, id, new_quantity, now);
+      });
 }
 
 std::future<absl::StatusOr<Reservation>> SqliteInventoryStore::Release(std::string reservation_id) {
@@ -588,24 +667,7 @@ std::future<absl::StatusOr<Reservation>> SqliteInventoryStore::Release(std::stri
   }
   const int64_t now = backend_.clock->NowMillis();
   return backend_.writer->Submit(
-      [id = std::move(reservation_id), now](Transaction& tx) -> absl::StatusOr<Reservation> {
-        AISLE_ASSIGN_OR_RETURN(std::optional<Reservation> r, LoadReservation(tx, id));
-        if (!r) return ReservationNotFound(id);
-        switch (r->status) {
-          case ReservationStatus::kCommitted:
-            // An order owns the units now; cancelling it is commerce's job.
-            return ReasonError(absl::StatusCode::kFailedPrecondition, kReservationNotActiveReason,
-                               absl::StrCat(id, " is committed"));
-          case ReservationStatus::kReleased:
-          case ReservationStatus::kExpired:
-            return *std::move(r);  // Already holds nothing.
-          case ReservationStatus::kActive:
-            break;
-        }
-        r->status = ReservationStatus::kReleased;
-        AISLE_RETURN_IF_ERROR(UpdateReservation(tx, *r, now));
-        return *std::move(r);
-      });
+      [id = std::move(reservation_id), now](Transaction& tx) { return ReleaseInTx(tx, id, now); });
 }
 
 std::future<absl::Status> SqliteInventoryStore::Commit(CommitRequest request) {
@@ -613,34 +675,8 @@ std::future<absl::Status> SqliteInventoryStore::Commit(CommitRequest request) {
     return ReadyFuture(std::move(status));
   }
   request.now_ms = Now(request.now_ms);
-  return backend_.writer->Submit([request = std::move(request)](Transaction& tx) -> absl::Status {
-    std::vector<Reservation> reservations;
-    size_t already_committed = 0;  // By this very order: a retry.
-    for (const std::string& id : request.reservation_ids) {
-      AISLE_ASSIGN_OR_RETURN(std::optional<Reservation> r, LoadReservation(tx, id));
-      if (!r) return ReservationNotFound(id);
-      if (r->status == ReservationStatus::kCommitted && r->order_id == request.order_id) {
-        ++already_committed;
-      }
-      reservations.push_back(*std::move(r));
-    }
-    if (already_committed == reservations.size()) return absl::OkStatus();
-    for (const Reservation& r : reservations) {
-      AISLE_RETURN_IF_ERROR(CheckLive(r, request.now_ms));
-    }
-    AISLE_RETURN_IF_ERROR(CheckAllocationsMatch(reservations, request.allocations));
-    for (Reservation& r : reservations) {
-      r.status = ReservationStatus::kCommitted;
-      r.order_id = request.order_id;
-      AISLE_RETURN_IF_ERROR(UpdateReservation(tx, r, request.now_ms));
-    }
-    // Any failure here returns an error: the job's savepoint rolls back the
-    // status changes and the decrements already applied.
-    for (const Allocation& a : request.allocations) {
-      AISLE_RETURN_IF_ERROR(ApplyAllocation(tx, a, request.now_ms));
-    }
-    return absl::OkStatus();
-  });
+  return backend_.writer->Submit(
+      [request = std::move(request)](Transaction& tx) { return CommitInTx(tx, request); });
 }
 
 std::future<absl::StatusOr<ExpiredReservations>> SqliteInventoryStore::ExpireDue(int64_t now_ms,

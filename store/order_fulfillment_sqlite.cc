@@ -74,6 +74,8 @@ absl::StatusOr<FulfillmentTask> TaskFromRow(const Query& row) {
   }
   t.created_at_ms = row.Int64(4);
   t.completed_at_ms = row.OptionalInt64(5);
+  t.cancelled_at_ms = row.OptionalInt64(6);
+  if (t.cancelled_at_ms) t.status = FulfillmentStatus::kCancelled;
   return t;
 }
 
@@ -218,9 +220,13 @@ absl::StatusOr<std::vector<FulfillmentTask>> SqliteOrderStore::ListFulfillmentTa
   AISLE_ASSIGN_OR_RETURN(
       Query query,
       reader->Prepare("SELECT " AISLE_TASK_COLUMNS " FROM fulfillment_tasks WHERE warehouse_id = "
-                      "?1 AND status = ?2 ORDER BY created_at_ms, id LIMIT ?3"));
+                      "?1 AND status = ?2 AND (cancelled_at_ms IS NOT NULL) = ?4 "
+                      "ORDER BY created_at_ms, id LIMIT ?3"));
   query.Bind(1, warehouse_id);
-  query.Bind(2, FulfillmentStatusName(status));
+  // A cancelled task is a 'pending' row with cancelled_at_ms (order_store.h).
+  const bool cancelled = status == FulfillmentStatus::kCancelled;
+  query.Bind(2, FulfillmentStatusName(cancelled ? FulfillmentStatus::kPending : status));
+  query.Bind(4, int64_t{cancelled});
   query.Bind(3, limit);
   return ReadTasks(*reader, query);
 }
@@ -250,6 +256,10 @@ std::future<absl::StatusOr<FulfillmentCompletion>> SqliteOrderStore::CompleteFul
       return ReasonError(absl::StatusCode::kNotFound, kFulfillmentTaskNotFoundReason, task_id);
     }
     FulfillmentCompletion completion;
+    if (task->status == FulfillmentStatus::kCancelled) {
+      return ReasonError(absl::StatusCode::kFailedPrecondition, kFulfillmentTaskCancelledReason,
+                         absl::StrCat(task_id, " belongs to a cancelled order"));
+    }
     if (task->status == FulfillmentStatus::kCompleted) {
       completion.already_completed = true;
     } else {
@@ -267,7 +277,7 @@ std::future<absl::StatusOr<FulfillmentCompletion>> SqliteOrderStore::CompleteFul
         const int64_t pending,
         QueryInt(tx,
                  "SELECT count(*) FROM fulfillment_tasks WHERE order_id = ?1 AND "
-                 "status = 'pending'",
+                 "status = 'pending' AND cancelled_at_ms IS NULL",
                  task->order_id, std::nullopt));
     completion.order_fulfilled = pending == 0;
     completion.task = *std::move(task);

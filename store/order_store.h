@@ -87,6 +87,14 @@ inline constexpr char kAlreadyCapturedReason[] = "already_captured";
 inline constexpr char kRefundExceedsCaptureReason[] = "refund_exceeds_capture";
 // FailedPrecondition (MarkAttemptFailed): the message was already delivered.
 inline constexpr char kOutboxMessageDeliveredReason[] = "outbox_message_delivered";
+// FailedPrecondition (CreateOrder with close_cart): the cart's lines are not
+// the ones the order was built from (it changed after the caller read it).
+inline constexpr char kCartChangedReason[] = "cart_changed";
+// FailedPrecondition (CompleteFulfillmentTask): the task's order was
+// cancelled; there is nothing to ship.
+inline constexpr char kFulfillmentTaskCancelledReason[] = "fulfillment_task_cancelled";
+// (CreateOrder with close_cart also fails with cart_store.h's cart_not_found
+// and cart_not_active.)
 
 // For a status_changed error: the order's status when the compare-and-set
 // was refused, carried in a status payload (and repeated in the message).
@@ -144,6 +152,11 @@ struct Order {
   int64_t total_cents = 0;     // What the shopper pays (shipping, tax, discounts applied).
   ShippingAddress shipping;
   std::string billing_country;  // ISO 3166-1 alpha-2, or empty when unknown.
+  // The gateway's payment method token the order is charged with (never a
+  // card number), kept so that an order a crash interrupted can be resumed:
+  // a charge retried with the order's idempotency key and this token
+  // returns the first charge's outcome. Empty for orders made without one.
+  std::string payment_token;
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;          // Last status change.
   std::vector<OrderItem> items;       // By line.
@@ -157,6 +170,14 @@ struct OutboxMessage {
   std::string kind;     // 1-64 chars of [a-z0-9_.-], e.g. "order.confirmed".
   std::string payload;  // UTF-8 (commerce's JSON), may be empty.
   bool operator==(const OutboxMessage&) const = default;
+};
+
+// A cart line an order was built from, as the caller read it.
+struct CartLineRef {
+  std::string product_id;
+  int64_t quantity = 0;
+  std::string reservation_id;
+  bool operator==(const CartLineRef&) const = default;
 };
 
 struct CreateOrderRequest {
@@ -182,8 +203,20 @@ struct CreateOrderRequest {
   // The first status, recorded as history row 1 (from "" to it).
   std::string status = "pending";       // 1-64 chars of [a-z0-9_.-].
   std::string status_reason;            // UTF-8, may be empty.
+  // Statuses the order moves through right after `status`, in the same
+  // transaction, each a history row (empty reason): processOrder's
+  // "pending, then payment_processing" is one commit. Each as `status`.
+  std::vector<std::string> then_statuses;
+  std::string payment_token;            // See Order::payment_token; no card number.
   std::optional<OutboxMessage> outbox;  // Queued for this order if set.
   int64_t now_ms = 0;                   // created_at; 0 = the store clock's now.
+  // Checkout: when set, `cart_id` (required then) is marked ordered in the
+  // same transaction, so one cart becomes at most one order whatever the
+  // idempotency keys; the cart must be active (cart_not_found,
+  // cart_not_active) and hold exactly these lines, in any order
+  // (cart_changed otherwise: a line was added or changed after the caller
+  // read the cart). Not checked on an idempotent replay.
+  std::optional<std::vector<CartLineRef>> close_cart;
 };
 
 struct CreateOrderResult {
@@ -218,7 +251,10 @@ struct Payment {
   bool operator==(const Payment&) const = default;
 };
 
-enum class FulfillmentStatus { kPending, kCompleted };
+// kCancelled: the order was cancelled before the task was completed (the
+// row keeps status 'pending' and has cancelled_at_ms: migration 7's CHECK
+// predates cancellation).
+enum class FulfillmentStatus { kPending, kCompleted, kCancelled };
 std::string_view FulfillmentStatusName(FulfillmentStatus status);
 
 struct FulfillmentItem {
@@ -242,6 +278,7 @@ struct FulfillmentTask {
   std::vector<FulfillmentItem> items;  // In the spec's order.
   int64_t created_at_ms = 0;
   std::optional<int64_t> completed_at_ms;  // Set iff kCompleted.
+  std::optional<int64_t> cancelled_at_ms;  // Set iff kCancelled.
   bool operator==(const FulfillmentTask&) const = default;
 };
 
@@ -267,10 +304,34 @@ struct TransitionRequest {
   std::optional<OutboxMessage> outbox;
   std::optional<Payment> payment;
   std::vector<FulfillmentTaskSpec> fulfillment_tasks;
+
+  // Statuses the order moves through after `to`, in the same transaction,
+  // each a history row with an empty reason (the order ends in the last):
+  // processOrder's payment_confirmed -> inventory_allocated -> preparing is
+  // one commit. Each as `to`.
+  std::vector<std::string> then_to;
+  // Stock effects, in the same transaction, applied in this order (errors as
+  // InventoryStore's; any failure fails the whole transition):
+  // active reservations released (released or expired ones are left as they
+  // are; a committed one fails with reservation_not_active);
+  std::vector<std::string> release_reservations;
+  // the order's reservations turned into warehouse decrements (as
+  // InventoryStore::Commit; its order_id must be this order's);
+  std::optional<CommitRequest> commit_stock;
+  // units returned to warehouses' on hand (a cancelled order's allocations).
+  std::vector<Allocation> restock;
+  // The order's pending fulfillment tasks become kCancelled.
+  bool cancel_fulfillment = false;
+  // The order's cart (marked ordered at checkout) becomes active again with
+  // its lines, unless its user has another active cart by now (then it stays
+  // ordered): a checkout that failed before allocation gives the shopper
+  // the cart back.
+  bool reopen_cart = false;
 };
 
 struct TransitionResult {
-  StatusChange change;                             // The history row appended.
+  StatusChange change;                             // The history row appended for `to`.
+  std::vector<StatusChange> then_changes;          // One per then_to status.
   std::optional<Payment> payment;                  // As stored (id, user_id set).
   std::vector<FulfillmentTask> fulfillment_tasks;  // As stored.
   std::optional<int64_t> outbox_seq;               // The outbox message's seq.

@@ -222,7 +222,7 @@ absl::StatusOr<std::vector<FulfillmentTask>> InsertTasks(
     {
       AISLE_ASSIGN_OR_RETURN(Query insert,
                              tx.Prepare("INSERT INTO fulfillment_tasks(" AISLE_TASK_COLUMNS
-                                        ") VALUES (?1, ?2, ?3, 'pending', ?4, NULL)"));
+                                        ") VALUES (?1, ?2, ?3, 'pending', ?4, NULL, NULL)"));
       insert.Bind(1, task.id);
       insert.Bind(2, task.order_id);
       insert.Bind(3, task.warehouse_id);

@@ -74,7 +74,8 @@ absl::StatusOr<int64_t> QueryInt(Db& db, std::string_view sql, std::string_view 
   "id, order_id, user_id, kind, amount_cents, status, gateway_ref, card_last4, token, " \
   "failure_reason, at_ms"
 
-#define AISLE_TASK_COLUMNS "id, order_id, warehouse_id, status, created_at_ms, completed_at_ms"
+#define AISLE_TASK_COLUMNS \
+  "id, order_id, warehouse_id, status, created_at_ms, completed_at_ms, cancelled_at_ms"
 
 // --- Writes (writer thread) ------------------------------------------------------------
 
@@ -96,6 +97,22 @@ struct OrderHead {
   std::string user_id;
 };
 absl::StatusOr<OrderHead> LoadOrderHead(Transaction& tx, std::string_view order_id);
+
+// --- Checkout side effects (order_effects_sqlite.cc) ---------------------------------
+
+// Caller-thread validation of CreateOrderRequest::close_cart and of a
+// transition's stock and cart effects.
+absl::Status CheckCloseCart(const CreateOrderRequest& request);
+absl::Status CheckTransitionEffects(const TransitionRequest& request);
+
+// Marks the cart ordered after checking it is active and holds exactly
+// `lines` (order_store.h: CreateOrderRequest::close_cart).
+absl::Status CloseCart(Transaction& tx, std::string_view cart_id,
+                       const std::vector<CartLineRef>& lines, int64_t now_ms);
+
+// A transition's release_reservations, commit_stock, restock,
+// cancel_fulfillment and reopen_cart, in that order, at request.at_ms.
+absl::Status ApplyTransitionEffects(Transaction& tx, const TransitionRequest& request);
 
 }  // namespace aisle::store::internal
 

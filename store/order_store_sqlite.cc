@@ -89,6 +89,8 @@ std::string_view FulfillmentStatusName(FulfillmentStatus status) {
       return "pending";
     case FulfillmentStatus::kCompleted:
       return "completed";
+    case FulfillmentStatus::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -208,8 +210,14 @@ absl::Status CheckCreateOrderRequest(const CreateOrderRequest& r) {
         "subtotal_cents");
   }
   AISLE_RETURN_IF_ERROR(CheckToken(r.status, "status"));
+  for (const std::string& status : r.then_statuses) {
+    AISLE_RETURN_IF_ERROR(CheckToken(status, "then_statuses"));
+  }
   AISLE_RETURN_IF_ERROR(CheckUtf8(r.status_reason, "status_reason"));
+  AISLE_RETURN_IF_ERROR(CheckUtf8(r.payment_token, "payment_token"));
+  AISLE_RETURN_IF_ERROR(CheckNoCardNumber(r.payment_token, "payment_token"));
   AISLE_RETURN_IF_ERROR(CheckOutbox(r.outbox));
+  AISLE_RETURN_IF_ERROR(CheckCloseCart(r));
   return CheckTime(r.now_ms, "now_ms");
 }
 
@@ -217,6 +225,7 @@ absl::Status CheckTransitionRequest(const TransitionRequest& r) {
   AISLE_RETURN_IF_ERROR(CheckRequiredArgument(r.order_id, "order_id"));
   AISLE_RETURN_IF_ERROR(CheckToken(r.expected_from, "expected_from"));
   AISLE_RETURN_IF_ERROR(CheckToken(r.to, "to"));
+  for (const std::string& status : r.then_to) AISLE_RETURN_IF_ERROR(CheckToken(status, "then_to"));
   AISLE_RETURN_IF_ERROR(CheckUtf8(r.reason, "reason"));
   AISLE_RETURN_IF_ERROR(CheckTime(r.at_ms, "at_ms"));
   AISLE_RETURN_IF_ERROR(CheckOutbox(r.outbox));
@@ -227,6 +236,7 @@ absl::Status CheckTransitionRequest(const TransitionRequest& r) {
                                   "order_id");
     }
   }
+  AISLE_RETURN_IF_ERROR(CheckTransitionEffects(r));
   return CheckTaskSpecs(r.fulfillment_tasks);
 }
 
@@ -236,7 +246,7 @@ absl::Status CheckTransitionRequest(const TransitionRequest& r) {
 #define AISLE_ORDER_COLUMNS                                                                     \
   "id, user_id, cart_id, status, status_reason, currency, subtotal_cents, total_cents, "        \
   "ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, " \
-  "ship_latitude, ship_longitude, billing_country, created_at_ms, updated_at_ms"
+  "ship_latitude, ship_longitude, billing_country, created_at_ms, updated_at_ms, payment_token"
 
 Order OrderFromRow(const Query& row) {
   Order o;
@@ -260,6 +270,7 @@ Order OrderFromRow(const Query& row) {
   o.billing_country = row.Text(17);
   o.created_at_ms = row.Int64(18);
   o.updated_at_ms = row.Int64(19);
+  o.payment_token = row.Text(20);
   return o;
 }
 
@@ -351,13 +362,13 @@ absl::Status InsertHistory(Transaction& tx, std::string_view order_id, const Sta
   return insert.Run();
 }
 
-// Writes the order's header, items and first history row.
+// Writes the order's header, items and history rows.
 absl::Status InsertOrder(Transaction& tx, const Order& o) {
   {
     AISLE_ASSIGN_OR_RETURN(
         Query insert,
         tx.Prepare("INSERT INTO orders(" AISLE_ORDER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                   "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"));
+                   "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"));
     insert.Bind(1, o.id);
     insert.Bind(2, o.user_id);
     insert.Bind(3, o.cart_id);
@@ -378,6 +389,7 @@ absl::Status InsertOrder(Transaction& tx, const Order& o) {
     insert.Bind(18, o.billing_country);
     insert.Bind(19, o.created_at_ms);
     insert.Bind(20, o.updated_at_ms);
+    insert.Bind(21, o.payment_token);
     AISLE_RETURN_IF_ERROR(insert.Run());
   }
   AISLE_ASSIGN_OR_RETURN(Query item,
@@ -393,7 +405,10 @@ absl::Status InsertOrder(Transaction& tx, const Order& o) {
     AISLE_RETURN_IF_ERROR(item.Run());
     item.Reset();
   }
-  return InsertHistory(tx, o.id, o.history.front());
+  for (const StatusChange& change : o.history) {
+    AISLE_RETURN_IF_ERROR(InsertHistory(tx, o.id, change));
+  }
+  return absl::OkStatus();
 }
 
 // Appends a message to the order's outbox queue, due at once; its seq.
@@ -453,15 +468,20 @@ std::future<absl::StatusOr<CreateOrderResult>> SqliteOrderStore::CreateOrder(
         return CreateOrderResult{.order = *std::move(existing), .created = false};
       }
     }
+    if (request.close_cart) {
+      AISLE_RETURN_IF_ERROR(CloseCart(tx, request.cart_id, *request.close_cart, request.now_ms));
+    }
     Order o{.user_id = request.user_id,
             .cart_id = request.cart_id,
-            .status = request.status,
+            .status = request.then_statuses.empty() ? request.status
+                                                    : request.then_statuses.back(),
             .status_reason = request.status_reason,
             .currency = request.currency,
             .subtotal_cents = request.subtotal_cents,
             .total_cents = request.total_cents,
             .shipping = request.shipping,
             .billing_country = request.billing_country,
+            .payment_token = request.payment_token,
             .created_at_ms = request.now_ms,
             .updated_at_ms = request.now_ms,
             .items = request.items,
@@ -469,6 +489,13 @@ std::future<absl::StatusOr<CreateOrderResult>> SqliteOrderStore::CreateOrder(
                                      .to_status = request.status,
                                      .reason = request.status_reason,
                                      .at_ms = request.now_ms}}};
+    for (const std::string& status : request.then_statuses) {
+      o.history.push_back(StatusChange{.seq = static_cast<int>(o.history.size() + 1),
+                                       .from_status = o.history.back().to_status,
+                                       .to_status = status,
+                                       .at_ms = request.now_ms});
+    }
+    if (!request.then_statuses.empty()) o.status_reason.clear();
     if (request.order_id.empty()) {
       AISLE_ASSIGN_OR_RETURN(o.id, NewId(new_id_));
     } else {
@@ -520,19 +547,33 @@ std::future<absl::StatusOr<TransitionResult>> SqliteOrderStore::TransitionOrder(
                                  .to_status = request.to,
                                  .reason = request.reason,
                                  .at_ms = request.at_ms};
+    for (const std::string& status : request.then_to) {
+      const StatusChange& last =
+          result.then_changes.empty() ? result.change : result.then_changes.back();
+      result.then_changes.push_back(StatusChange{.seq = last.seq + 1,
+                                                 .from_status = last.to_status,
+                                                 .to_status = status,
+                                                 .at_ms = request.at_ms});
+    }
+    const StatusChange& final_change =
+        result.then_changes.empty() ? result.change : result.then_changes.back();
     {
       AISLE_ASSIGN_OR_RETURN(Query update,
                              tx.Prepare("UPDATE orders SET status = ?2, status_reason = ?3, "
                                         "updated_at_ms = ?4 WHERE id = ?1 AND status = ?5"));
       update.Bind(1, request.order_id);
-      update.Bind(2, request.to);
-      update.Bind(3, request.reason);
+      update.Bind(2, final_change.to_status);
+      update.Bind(3, final_change.reason);
       update.Bind(4, request.at_ms);
       update.Bind(5, request.expected_from);
       AISLE_RETURN_IF_ERROR(update.Run());
       if (tx.Changes() != 1) return absl::InternalError("store: order changed mid-job");
     }
     AISLE_RETURN_IF_ERROR(InsertHistory(tx, request.order_id, result.change));
+    for (const StatusChange& change : result.then_changes) {
+      AISLE_RETURN_IF_ERROR(InsertHistory(tx, request.order_id, change));
+    }
+    AISLE_RETURN_IF_ERROR(ApplyTransitionEffects(tx, request));
     if (request.payment) {
       Payment p = *request.payment;
       p.order_id = request.order_id;

@@ -284,6 +284,24 @@ CREATE INDEX outbox_due ON outbox(next_attempt_at_ms) WHERE delivered_at_ms IS N
 CREATE INDEX outbox_by_order ON outbox(order_id, seq, delivered_at_ms);
 )sql";
 
+// Checkout (issue D): the order keeps the gateway token it is charged with
+// (never a card number: the same last line of defence as payments.token), so
+// an order a crash interrupted can be resumed; a fulfillment task of a
+// cancelled order is marked by cancelled_at_ms (its status stays 'pending':
+// changing migration 7's CHECK would mean rebuilding the table).
+constexpr std::string_view kCheckout = R"sql(
+ALTER TABLE orders ADD COLUMN payment_token TEXT NOT NULL DEFAULT ''
+  CHECK (payment_token NOT GLOB '*[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]*');
+ALTER TABLE fulfillment_tasks ADD COLUMN cancelled_at_ms INTEGER
+  CHECK (cancelled_at_ms IS NULL OR status = 'pending');
+)sql";
+
+// Replenishment (issue D) reads each product's purchases per day over 90
+// days; without this index that scans every event of the window.
+constexpr std::string_view kPurchasesByProduct = R"sql(
+CREATE INDEX events_purchases_by_product ON events(product_id, ts_ms) WHERE type = 3;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "events", kEvents},
     {2, "product_signals", kProductSignals},
@@ -292,6 +310,8 @@ constexpr Migration kMigrations[] = {
     {5, "inventory", kInventory},
     {6, "carts", kCarts},
     {7, "orders", kOrders},
+    {8, "checkout", kCheckout},
+    {9, "purchases_by_product", kPurchasesByProduct},
 };
 
 }  // namespace

@@ -71,6 +71,8 @@ class SqliteEventStore final : public EventStore {
   absl::StatusOr<std::vector<Event>> RecentEventsForUser(std::string_view user_id,
                                                          size_t limit) const override;
   absl::StatusOr<int64_t> CountEvents(const EventCountQuery& query) const override;
+  absl::Status ForEachDailyPurchases(const PurchaseHistoryQuery& query,
+                                     const DailyPurchasesCallback& callback) const override;
   std::future<absl::StatusOr<int64_t>> DeleteEventsBefore(int64_t before_ms) override;
   std::future<absl::StatusOr<int64_t>> DeleteUserEvents(std::string user_id) override;
 
@@ -178,9 +180,7 @@ class SqliteCartStore final : public CartStore {
   SqliteCartStore(Backend backend, std::function<std::string()> new_id)
       : backend_(backend), new_id_(std::move(new_id)) {}
   std::future<absl::StatusOr<CreatedCart>> CreateCart(std::string user_id, int64_t now_ms) override;
-  std::future<absl::Status> UpsertLine(std::string cart_id, CartLine line, int64_t now_ms) override;
-  std::future<absl::StatusOr<bool>> RemoveLine(std::string cart_id, std::string product_id,
-                                               int64_t now_ms) override;
+  std::future<absl::StatusOr<LineWriteResult>> WriteLine(LineWrite write) override;
   std::future<absl::StatusOr<Cart>> SetCartUser(std::string cart_id, std::string user_id,
                                                 int64_t now_ms) override;
   std::future<absl::Status> MarkMerged(std::string source_cart_id, std::string target_cart_id,

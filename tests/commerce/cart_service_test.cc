@@ -33,24 +33,23 @@ void ExpectReason(const absl::Status& status, absl::StatusCode code, const char*
   EXPECT_THAT(std::string(status.message()), StartsWith(absl::StrCat(reason, ": "))) << status;
 }
 
-// Delegates to the real cart store; fails line writes on demand.
+// Delegates to the real cart store; fails line and merge writes on demand
+// (as a write whose job rolled back: nothing of it committed; the store's
+// own tests cover that rollback).
 class FlakyCartStore final : public store::CartStore {
  public:
   explicit FlakyCartStore(store::CartStore* real) : real_(real) {}
   bool fail_writes = false;
+  int line_writes = 0;  // WriteLine calls.
 
   std::future<absl::StatusOr<store::CreatedCart>> CreateCart(std::string user_id,
                                                              int64_t now_ms) override {
     return real_->CreateCart(std::move(user_id), now_ms);
   }
-  std::future<absl::Status> UpsertLine(std::string cart_id, store::CartLine line,
-                                       int64_t now_ms) override {
-    if (fail_writes) return Ready(absl::UnavailableError("disk on fire"));
-    return real_->UpsertLine(std::move(cart_id), std::move(line), now_ms);
-  }
-  std::future<absl::StatusOr<bool>> RemoveLine(std::string cart_id, std::string product_id,
-                                               int64_t now_ms) override {
-    return real_->RemoveLine(std::move(cart_id), std::move(product_id), now_ms);
+  std::future<absl::StatusOr<store::LineWriteResult>> WriteLine(store::LineWrite write) override {
+    ++line_writes;
+    if (fail_writes) return Ready(absl::StatusOr<store::LineWriteResult>(Unavailable()));
+    return real_->WriteLine(std::move(write));
   }
   std::future<absl::StatusOr<store::Cart>> SetCartUser(std::string cart_id, std::string user_id,
                                                        int64_t now_ms) override {
@@ -59,7 +58,7 @@ class FlakyCartStore final : public store::CartStore {
   std::future<absl::Status> MarkMerged(std::string source, std::string target,
                                        std::vector<store::CartLine> lines,
                                        int64_t now_ms) override {
-    if (fail_writes) return Ready(absl::UnavailableError("disk on fire"));
+    if (fail_writes) return Ready(Unavailable());
     return real_->MarkMerged(std::move(source), std::move(target), std::move(lines), now_ms);
   }
   absl::StatusOr<std::optional<store::CartContents>> GetCart(std::string_view cart_id,
@@ -72,6 +71,7 @@ class FlakyCartStore final : public store::CartStore {
   }
 
  private:
+  static absl::Status Unavailable() { return absl::UnavailableError("disk on fire"); }
   template <typename T>
   static std::future<T> Ready(T value) {
     std::promise<T> promise;
@@ -281,24 +281,71 @@ TEST_F(CartServiceTest, AReservationFailureWritesNothing) {
   EXPECT_EQ(Available("x10"), 5);
 }
 
-TEST_F(CartServiceTest, AFailedLineWriteGivesTheStockBack) {
+TEST_F(CartServiceTest, AFailedWriteHoldsNothing) {
   const std::string id = MustCreate().cart.id;
   MustAdd(id, "p1", 2);
   flaky_->fail_writes = true;
-  // A new line: its new reservation is released.
+  // A new line: no reservation.
   EXPECT_EQ(carts_->AddItem({.cart_id = id, .product_id = "p2", .quantity = 4}).status().code(),
             absl::StatusCode::kUnavailable);
   EXPECT_EQ(Available("p2"), 10);
-  EXPECT_EQ(Published("p2"), 10);
-  // A grown line: its reservation shrinks back.
+  // A grown line: its reservation is unchanged.
   EXPECT_EQ(carts_->AddItem({.cart_id = id, .product_id = "p1", .quantity = 3}).status().code(),
             absl::StatusCode::kUnavailable);
   EXPECT_EQ(carts_->ChangeQuantity(id, "p1", 7).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(carts_->RemoveItem(id, "p1").status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(Available("p1"), 8);
   flaky_->fail_writes = false;
   const CartView cart = MustGet(id);
   ASSERT_EQ(cart.lines.size(), 1u);
   EXPECT_EQ(cart.lines[0].quantity, 2);
+  EXPECT_TRUE(cart.lines[0].held());
+}
+
+TEST_F(CartServiceTest, EveryCartWriteIsOneCommit) {
+  const std::string id = MustCreate().cart.id;
+  auto commits = [&] { return store_->Stats().commits; };
+  auto jobs = [&] { return store_->Stats().write_jobs; };
+  uint64_t before = commits();
+  const uint64_t jobs_before = jobs();
+  MustAdd(id, "p1", 2);  // A new line and its reservation.
+  EXPECT_EQ(commits(), before + 1);
+  EXPECT_EQ(jobs(), jobs_before + 1);
+  EXPECT_EQ(Published("p1"), 8);
+  before = commits();
+  MustAdd(id, "p1", 1);  // Grows both.
+  EXPECT_EQ(commits(), before + 1);
+  before = commits();
+  ASSERT_TRUE(carts_->ChangeQuantity(id, "p1", 5).ok());
+  EXPECT_EQ(commits(), before + 1);
+  EXPECT_EQ(Published("p1"), 5);
+  before = commits();
+  ASSERT_TRUE(carts_->RemoveItem(id, "p1").ok());
+  EXPECT_EQ(commits(), before + 1);
+  EXPECT_EQ(Published("p1"), 10);
+  // A refused reservation is one job too, rolled back to its savepoint (its
+  // group still COMMITs, with nothing of it).
+  const uint64_t failed = store_->Stats().failed_jobs;
+  EXPECT_FALSE(carts_->AddItem({.cart_id = id, .product_id = "p1", .quantity = 11}).ok());
+  EXPECT_EQ(store_->Stats().failed_jobs, failed + 1);
+  EXPECT_EQ(Available("p1"), 10);
+  EXPECT_EQ(flaky_->line_writes, 5);
+}
+
+TEST_F(CartServiceTest, AFailedMergeWriteGivesTheStockBack) {
+  const std::string mine = MustCreate("u1").cart.id;
+  MustAdd(mine, "p1", 2);
+  const std::string anonymous = MustCreate().cart.id;
+  MustAdd(anonymous, "p1", 3);
+  EXPECT_EQ(Available("p1"), 5);
+  flaky_->fail_writes = true;
+  EXPECT_EQ(carts_->MergeCarts(anonymous, "u1").status().code(), absl::StatusCode::kUnavailable);
+  flaky_->fail_writes = false;
+  // The user's reservation shrank back; the anonymous one stays released
+  // (its line now reads as not held: re-adding reserves it again).
+  EXPECT_EQ(MustGet(mine).lines[0].quantity, 2);
+  EXPECT_EQ(Available("p1"), 8);
+  EXPECT_EQ(MustGet(anonymous).cart.status, store::CartStatus::kActive);
 }
 
 TEST_F(CartServiceTest, AQuoteLocksThePriceWhileTheLivePriceMoves) {

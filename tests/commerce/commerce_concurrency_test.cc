@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,9 +14,13 @@
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
 #include "base/event.h"
+#include "commerce/cart_service.h"
 #include "commerce/demand_counters.h"
+#include "commerce/inventory_service.h"
 #include "commerce/quote_book.h"
 #include "commerce/user_preferences.h"
+#include "store/store.h"
+#include "tests/testing/test_util.h"
 
 namespace aisle::commerce {
 namespace {
@@ -132,6 +138,94 @@ TEST(CommerceConcurrency, QuoteBookIssuesUniqueIdsUnderConcurrentValidation) {
   for (const auto& list : ids) issued += list.size();
   EXPECT_EQ(issued, static_cast<size_t>(kWriters * kEventsPerWriter / 10));
   EXPECT_EQ(book.size(), issued);  // Unique ids: none overwrote another.
+}
+
+// Carts racing for scarce stock, each add / change / remove one commit of
+// line and hold together: no unit is sold twice, and every held line holds
+// exactly its quantity.
+TEST(CommerceConcurrency, CartsNeverOversellUnderConcurrentWrites) {
+  constexpr int kCarts = 8;
+  constexpr int kOpsPerCart = 60;
+  constexpr int kStock = 40;
+  const std::vector<std::string> products = {"p0", "p1", "p2"};
+  FakeClock clock(kT0);
+  testing::TempDir dir;
+  store::StoreOptions options;
+  options.path = dir.Sub("aisle.db");
+  options.synchronous = store::SyncMode::kNormal;
+  options.clock = &clock;
+  auto opened = store::Store::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<store::Store> store = std::move(*opened);
+  std::atomic<int> publishes{0};
+  InventoryService inventory(clock, store->inventory(),
+                             [&](const auto&) { publishes.fetch_add(1); });
+  CartService carts(clock, store->carts(), &inventory, nullptr,
+                    [](const std::string&) -> absl::StatusOr<ProductPrice> {
+                      return ProductPrice{.price = 1.25, .original_price = 1.25, .title = "t"};
+                    });
+  ASSERT_TRUE(inventory.UpsertWarehouses({{"w1", "North", 45, -93, "us"}}).ok());
+  for (const std::string& p : products) ASSERT_TRUE(inventory.SetStock(p, {{"w1", kStock}}).ok());
+  std::vector<std::string> ids;
+  for (int c = 0; c < kCarts; ++c) ids.push_back(carts.CreateCart("")->cart.id);
+
+  std::atomic<int> unexpected{0};
+  std::atomic<int> writers_left{kCarts};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kCarts; ++c) {
+    threads.emplace_back([&, c] {
+      for (int i = 0; i < kOpsPerCart; ++i) {
+        const std::string& product = products[(c + i) % products.size()];
+        absl::Status status;
+        switch (i % 6) {
+          case 4:
+            status = carts.ChangeQuantity(ids[c], product, 1 + i % 4).status();
+            break;
+          case 5:
+            status = carts.RemoveItem(ids[c], product).status();
+            break;
+          default:
+            status = carts.AddItem({.cart_id = ids[c], .product_id = product, .quantity = 2})
+                         .status();
+        }
+        // Running out of stock, or touching a line not (yet) in the cart, is expected.
+        if (!status.ok() && !store::InsufficientStockAvailable(status) &&
+            !absl::IsNotFound(status)) {
+          ADD_FAILURE() << status;
+          unexpected.fetch_add(1);
+        }
+      }
+      writers_left.fetch_sub(1);
+    });
+  }
+  threads.emplace_back([&] {
+    while (writers_left.load() > 0) {
+      for (const std::string& id : ids) ASSERT_TRUE(carts.GetCart(id).ok());
+    }
+  });
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(unexpected.load(), 0);
+
+  std::map<std::string, int64_t> held;
+  for (const std::string& id : ids) {
+    auto cart = carts.GetCart(id);
+    ASSERT_TRUE(cart.ok()) << cart.status();
+    for (const CartLineView& line : cart->lines) {
+      ASSERT_TRUE(line.held()) << line.product_id;
+      auto reservation = inventory.GetReservation(line.reservation_id);
+      ASSERT_TRUE(reservation.ok() && reservation->has_value());
+      EXPECT_EQ((*reservation)->quantity, line.quantity);
+      held[line.product_id] += line.quantity;
+    }
+  }
+  for (const std::string& p : products) {
+    auto stock = inventory.Stock(p);
+    ASSERT_TRUE(stock.ok()) << stock.status();
+    EXPECT_EQ(stock->reserved, held[p]) << p;
+    EXPECT_LE(held[p], kStock) << p;
+    EXPECT_EQ(stock->available, kStock - held[p]) << p;
+  }
+  EXPECT_GT(publishes.load(), 0);
 }
 
 }  // namespace

@@ -44,6 +44,16 @@ class EventStoreTest : public testing::StoreTest {
     EXPECT_TRUE(count.ok()) << count.status();
     return count.ok() ? *count : -1;
   }
+
+  std::vector<DailyPurchases> Purchases(const PurchaseHistoryQuery& query) {
+    std::vector<DailyPurchases> out;
+    const absl::Status status = events().ForEachDailyPurchases(query, [&](const DailyPurchases& d) {
+      out.push_back(d);
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    return out;
+  }
 };
 
 TEST_F(EventStoreTest, EveryFieldRoundTripsThroughReopen) {
@@ -122,6 +132,52 @@ TEST_F(EventStoreTest, CountEventsFiltersByProductTypeUserAndWindow) {
   EXPECT_EQ(Count({.product_id = "p1", .since_ms = 2000, .until_ms = 3000}), 1);
   EXPECT_EQ(Count({.product_id = "nope"}), 0);
   EXPECT_EQ(events().CountEvents({.type = static_cast<EventType>(99)}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+constexpr int64_t kDay = 86'400'000;
+
+TEST_F(EventStoreTest, DailyPurchasesCountPurchasesPerProductAndDayOfTheWindow) {
+  const int64_t since = 10 * kDay + 5;  // Days start at since, not at midnight.
+  Append({
+      MakeEvent(EventType::kPurchase, "u1", "p2", since),                 // p2 day 0
+      MakeEvent(EventType::kPurchase, "u2", "p2", since + kDay - 1),      // p2 day 0
+      MakeEvent(EventType::kPurchase, "u1", "p2", since + kDay),          // p2 day 1
+      MakeEvent(EventType::kPurchase, "u3", "p1", since + 2 * kDay + 7),  // p1 day 2
+      MakeEvent(EventType::kPurchase, "u3", "p1", since - 1),             // before the window
+      MakeEvent(EventType::kPurchase, "u3", "p1", since + 3 * kDay),      // at until: out
+      MakeEvent(EventType::kView, "u1", "p1", since + kDay),              // not a purchase
+      MakeEvent(EventType::kCartAdd, "u1", "p2", since + kDay),           // not a purchase
+  });
+  const PurchaseHistoryQuery all{.since_ms = since, .until_ms = since + 3 * kDay};
+  // Ordered by product, then day; days without purchases are absent.
+  EXPECT_THAT(Purchases(all), ElementsAre(DailyPurchases{"p1", 2, 1}, DailyPurchases{"p2", 0, 2},
+                                          DailyPurchases{"p2", 1, 1}));
+  PurchaseHistoryQuery one = all;
+  one.product_id = "p2";
+  EXPECT_THAT(Purchases(one), ElementsAre(DailyPurchases{"p2", 0, 2}, DailyPurchases{"p2", 1, 1}));
+  one.product_id = "nope";
+  EXPECT_TRUE(Purchases(one).empty());
+  // The default until is open-ended.
+  EXPECT_EQ(Purchases({.since_ms = since}).back(), (DailyPurchases{"p2", 1, 1}));
+  EXPECT_EQ(Purchases({.since_ms = since}).size(), 4u);  // p1's day 3 joins.
+}
+
+TEST_F(EventStoreTest, DailyPurchasesStopAtTheCallbacksErrorAndRejectANegativeSince) {
+  Append({MakeEvent(EventType::kPurchase, "u1", "p1", 1000),
+          MakeEvent(EventType::kPurchase, "u1", "p2", 1000)});
+  int calls = 0;
+  const absl::Status stopped =
+      events().ForEachDailyPurchases({}, [&](const DailyPurchases&) {
+        ++calls;
+        return absl::CancelledError("enough");
+      });
+  EXPECT_EQ(stopped.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(events()
+                .ForEachDailyPurchases({.since_ms = -1},
+                                       [](const DailyPurchases&) { return absl::OkStatus(); })
+                .code(),
             absl::StatusCode::kInvalidArgument);
 }
 

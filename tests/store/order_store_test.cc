@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "store/cart_store.h"
+#include "store/migrations_internal.h"
 #include "store/sqlite_internal.h"
 #include "tests/store/store_test_util.h"
 
@@ -950,6 +952,629 @@ TEST_F(OrderStoreTest, OutboxMarkErrorsAndRetries) {
                absl::StatusCode::kFailedPrecondition, kOutboxMessageDeliveredReason);
 }
 
+// --- Checkout: creation steps, payment token, cart and stock effects ---------------
+
+TEST_F(OrderStoreTest, ThenStatusesAreHistoryRowsOfTheCreationAndTheOrderEndsInTheLast) {
+  const int64_t now = clock_.NowMillis();
+  CreateOrderRequest request = Request("key-1");
+  request.status_reason = "checkout";
+  request.then_statuses = {"payment_processing", "payment_confirmed"};
+  auto created = Create(request);
+  ASSERT_TRUE(created.ok()) << created.status();
+  const Order& o = created->order;
+  EXPECT_EQ(o.status, "payment_confirmed");
+  EXPECT_EQ(o.status_reason, "");  // The reason of the last change.
+  EXPECT_THAT(o.history,
+              ElementsAre(StatusChange{1, "", "pending", "checkout", now},
+                          StatusChange{2, "pending", "payment_processing", "", now},
+                          StatusChange{3, "payment_processing", "payment_confirmed", "", now}));
+  EXPECT_EQ(Get(o.id), o);
+  // Listed under its final status only.
+  EXPECT_THAT(*orders().ListOrdersInStatus("payment_confirmed", now, 10), SizeIs(1));
+  EXPECT_THAT(*orders().ListOrdersInStatus("pending", now, 10), IsEmpty());
+  // The next transition continues the numbering.
+  auto next = Transition(o.id, "payment_confirmed", "cancelled");
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->change.seq, 4);
+
+  // One bad status in the list refuses the whole request.
+  request.idempotency_key = "key-2";
+  request.request_fingerprint = "fp-key-2";
+  request.then_statuses = {"payment_processing", "Bad Status"};
+  ExpectInvalid(Create(request).status(), "then_statuses");
+  EXPECT_EQ(CountRows("orders"), 1);
+  EXPECT_EQ(CountRows("order_status_history"), 4);
+}
+
+TEST_F(OrderStoreTest, PaymentTokenIsStoredAndACardNumberIsRefusedWithoutEchoingIt) {
+  CreateOrderRequest request = Request("key-1");
+  request.payment_token = "tok_visa";
+  auto created = Create(request);
+  ASSERT_TRUE(created.ok()) << created.status();
+  const std::string id = created->order.id;
+  EXPECT_EQ(created->order.payment_token, "tok_visa");
+  EXPECT_EQ(Get(id).payment_token, "tok_visa");
+  EXPECT_EQ((*orders().GetOrderByIdempotencyKey("key-1"))->payment_token, "tok_visa");
+  EXPECT_EQ((*orders().ListOrdersOfUser("u1", 1))[0].payment_token, "tok_visa");
+  EXPECT_EQ(Get(MustCreate(Request())).payment_token, "");  // None given.
+  Reopen();
+  EXPECT_EQ(Get(id).payment_token, "tok_visa");
+
+  for (const std::string token :
+       {"4111111111111111", "4111 1111 1111 1111", "tok_4111-1111-1111-1111"}) {
+    request.idempotency_key = "key-2";
+    request.request_fingerprint = "fp-key-2";
+    request.payment_token = token;
+    const absl::Status status = Create(request).status();
+    ExpectInvalid(status, "payment_token");
+    EXPECT_THAT(std::string(status.message()), Not(HasSubstr("1111"))) << token;
+  }
+  EXPECT_EQ(CountRows("orders"), 2);
+  EXPECT_EQ(*orders().GetOrderByIdempotencyKey("key-2"), std::nullopt);
+}
+
+TEST_F(OrderStoreTest, ThenToAppendsARowPerStatusAndTheOrderEndsInTheLast) {
+  const std::string id = MustCreate();
+  const int64_t t0 = clock_.NowMillis();
+  clock_.Advance(1'000);
+  const int64_t t1 = t0 + 1'000;
+  auto moved = orders()
+                   .TransitionOrder({.order_id = id,
+                                     .expected_from = "pending",
+                                     .to = "payment_processing",
+                                     .reason = "charging",
+                                     .then_to = {"payment_confirmed", "inventory_allocated"}})
+                   .get();
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->change, (StatusChange{2, "pending", "payment_processing", "charging", t1}));
+  EXPECT_THAT(moved->then_changes,
+              ElementsAre(StatusChange{3, "payment_processing", "payment_confirmed", "", t1},
+                          StatusChange{4, "payment_confirmed", "inventory_allocated", "", t1}));
+  const Order o = Get(id);
+  EXPECT_EQ(o.status, "inventory_allocated");
+  EXPECT_EQ(o.status_reason, "");
+  EXPECT_EQ(o.updated_at_ms, t1);
+  EXPECT_THAT(o.history, ElementsAre(StatusChange{1, "", "pending", "", t0}, moved->change,
+                                     moved->then_changes[0], moved->then_changes[1]));
+
+  // The compare-and-set is against the final status, not a step on the way.
+  const absl::Status stale = Transition(id, "payment_confirmed", "preparing").status();
+  ExpectReason(stale, absl::StatusCode::kFailedPrecondition, kStatusChangedReason);
+  EXPECT_EQ(CurrentOrderStatus(stale), "inventory_allocated");
+  // A bad step refuses the request.
+  ExpectInvalid(orders()
+                    .TransitionOrder({.order_id = id,
+                                      .expected_from = "inventory_allocated",
+                                      .to = "preparing",
+                                      .then_to = {"Shipped"}})
+                    .get()
+                    .status(),
+                "then_to");
+  // Without then_to there are no extra changes.
+  auto plain = Transition(id, "inventory_allocated", "preparing");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_THAT(plain->then_changes, IsEmpty());
+  EXPECT_THAT(Get(id).history, SizeIs(5));
+}
+
+// Checkout's effects over real carts, reservations and stock in the same
+// aisle.db: close_cart, commit_stock, release_reservations, restock,
+// cancel_fulfillment and reopen_cart.
+class OrderEffectsTest : public OrderStoreTest {
+ protected:
+  void SetUp() override {
+    OrderStoreTest::SetUp();
+    AddWarehouses();
+    SetStock("p1", "sea", 2);
+    SetStock("p1", "aus", 5);
+    SetStock("p2", "sea", 10);
+  }
+
+  CartStore& carts() { return *store_->carts(); }
+  InventoryStore& inventory() { return *store_->inventory(); }
+
+  void SetStock(const std::string& product, const std::string& warehouse, int64_t on_hand) {
+    const absl::Status status = inventory().SetStock(product, warehouse, on_hand).get();
+    ASSERT_TRUE(status.ok()) << status;
+  }
+
+  int64_t OnHand(const std::string& product, const std::string& warehouse) {
+    auto stock = inventory().GetStock(product, 0);
+    EXPECT_TRUE(stock.ok()) << stock.status();
+    if (!stock.ok()) return -1;
+    for (const WarehouseStock& w : stock->warehouses) {
+      if (w.warehouse_id == warehouse) return w.on_hand;
+    }
+    return 0;
+  }
+
+  int64_t Available(const std::string& product) {
+    auto stock = inventory().GetStock(product, 0);
+    EXPECT_TRUE(stock.ok()) << stock.status();
+    return stock.ok() ? stock->available : -1;
+  }
+
+  Reservation ReservationOf(const std::string& id) {
+    auto r = inventory().GetReservation(id, 0);
+    EXPECT_TRUE(r.ok() && r->has_value()) << id;
+    return r.ok() && r->has_value() ? **r : Reservation{};
+  }
+
+  std::string NewCart(const std::string& user) {
+    auto cart = carts().CreateCart(user, 0).get();
+    EXPECT_TRUE(cart.ok()) << cart.status();
+    EXPECT_TRUE(cart.ok() && cart->created);
+    return cart.ok() ? cart->cart.id : "";
+  }
+
+  // A new line of `quantity` units held by a new reservation of `holder`.
+  CartLineRef Hold(const std::string& cart_id, const std::string& holder,
+                   const std::string& product, int64_t quantity) {
+    auto written = carts()
+                       .WriteLine({.cart_id = cart_id,
+                                   .line = {.product_id = product,
+                                            .quantity = quantity,
+                                            .unit_price_minor = 1999,
+                                            .original_price_minor = 1999},
+                                   .hold = HoldChange::kHold,
+                                   .terms = {.user_id = holder}})
+                       .get();
+    EXPECT_TRUE(written.ok()) << written.status();
+    if (!written.ok() || !written->reservation) return {};
+    return CartLineRef{.product_id = product,
+                       .quantity = quantity,
+                       .reservation_id = written->reservation->id};
+  }
+
+  CartContents CartOf(const std::string& cart_id) {
+    auto cart = carts().GetCart(cart_id, 0);
+    EXPECT_TRUE(cart.ok() && cart->has_value()) << cart_id;
+    return cart.ok() && cart->has_value() ? **cart : CartContents{};
+  }
+
+  // Request() that closes `cart_id` holding `lines`.
+  static CreateOrderRequest Checkout(const std::string& key, const std::string& cart_id,
+                                     std::vector<CartLineRef> lines,
+                                     const std::string& user = "u1") {
+    CreateOrderRequest request = Request(key, user);
+    request.cart_id = cart_id;
+    request.close_cart = std::move(lines);
+    return request;
+  }
+
+  // An order in payment_processing that closed a cart of u1 holding 3 x p1
+  // (stocked 2 at sea and 5 at aus) and 1 x p2 (10 at sea).
+  struct Placed {
+    std::string order_id;
+    std::string cart_id;
+    CartLineRef p1;
+    CartLineRef p2;
+  };
+  Placed Place() {
+    Placed placed;
+    placed.cart_id = NewCart("u1");
+    placed.p1 = Hold(placed.cart_id, "u1", "p1", 3);
+    placed.p2 = Hold(placed.cart_id, "u1", "p2", 1);
+    CreateOrderRequest request = Checkout("", placed.cart_id, {placed.p1, placed.p2});
+    request.then_statuses = {"payment_processing"};
+    placed.order_id = MustCreate(request);
+    return placed;
+  }
+
+  static CommitRequest CommitOf(const Placed& placed, std::vector<Allocation> allocations) {
+    return CommitRequest{.order_id = placed.order_id,
+                         .reservation_ids = {placed.p1.reservation_id, placed.p2.reservation_id},
+                         .allocations = std::move(allocations)};
+  }
+
+  // processOrder's second commit: paid, stock committed, tasks, preparing.
+  absl::StatusOr<TransitionResult> Allocate(const Placed& placed,
+                                            std::vector<Allocation> allocations) {
+    return orders()
+        .TransitionOrder(
+            {.order_id = placed.order_id,
+             .expected_from = "payment_processing",
+             .to = "payment_confirmed",
+             .outbox = OutboxMessage{"order.confirmed", "{}"},
+             .payment = Capture(""),
+             .fulfillment_tasks = {{.warehouse_id = "sea", .items = {{"p1", 2}, {"p2", 1}}},
+                                   {.warehouse_id = "aus", .items = {{"p1", 1}}}},
+             .then_to = {"inventory_allocated", "preparing"},
+             .commit_stock = CommitOf(placed, std::move(allocations))})
+        .get();
+  }
+
+  static std::vector<Allocation> SplitAllocations() {
+    return {{"p1", "sea", 2}, {"p1", "aus", 1}, {"p2", "sea", 1}};
+  }
+};
+
+TEST_F(OrderEffectsTest, CloseCartMarksTheCartOrderedInTheSameCommit) {
+  const std::string cart = NewCart("u1");
+  const CartLineRef p1 = Hold(cart, "u1", "p1", 2);
+  const CartLineRef p2 = Hold(cart, "u1", "p2", 1);
+  ASSERT_EQ(CartOf(cart).cart.status, CartStatus::kActive);
+  // The lines may come in any order.
+  auto created = Create(Checkout("key-1", cart, {p2, p1}));
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_TRUE(created->created);
+  EXPECT_EQ(created->order.cart_id, cart);
+  const CartContents after = CartOf(cart);
+  EXPECT_EQ(after.cart.status, CartStatus::kOrdered);
+  EXPECT_EQ(after.cart.updated_at_ms, clock_.NowMillis());
+  EXPECT_THAT(after.lines, SizeIs(2));  // The lines stay, frozen.
+  // The holds are the order's now; closing the cart does not consume them.
+  EXPECT_EQ(ReservationOf(p1.reservation_id).status, ReservationStatus::kActive);
+  EXPECT_EQ(Available("p1"), 5);
+  // An ordered cart changes no more.
+  ExpectReason(carts()
+                   .WriteLine({.cart_id = cart,
+                               .line = {.product_id = "p2", .quantity = 2},
+                               .hold = HoldChange::kHold,
+                               .terms = {.user_id = "u1"}})
+                   .get()
+                   .status(),
+               absl::StatusCode::kFailedPrecondition, kCartNotActiveReason);
+}
+
+TEST_F(OrderEffectsTest, CloseCartRefusesACartWhoseLinesDifferAndWritesNothing) {
+  const std::string cart = NewCart("u1");
+  const CartLineRef p1 = Hold(cart, "u1", "p1", 2);
+  const CartLineRef p2 = Hold(cart, "u1", "p2", 1);
+  const std::vector<std::vector<CartLineRef>> stale = {
+      {p1},                                                           // A line was added since.
+      {p1, p2, {.product_id = "p3", .quantity = 1, .reservation_id = p2.reservation_id}},  // Removed.
+      {{.product_id = "p1", .quantity = 3, .reservation_id = p1.reservation_id}, p2},  // Resized.
+      {{.product_id = "p1", .quantity = 2, .reservation_id = "another-hold"}, p2},     // Re-held.
+  };
+  for (const std::vector<CartLineRef>& lines : stale) {
+    ExpectReason(Create(Checkout("key-1", cart, lines)).status(),
+                 absl::StatusCode::kFailedPrecondition, kCartChangedReason);
+  }
+  EXPECT_EQ(CountRows("orders"), 0);
+  EXPECT_EQ(CountRows("idempotency_keys"), 0);
+  EXPECT_EQ(CountRows("outbox"), 0);
+  EXPECT_EQ(CartOf(cart).cart.status, CartStatus::kActive);
+  // The lines as they are close it.
+  MustCreate(Checkout("key-1", cart, {p1, p2}));
+  EXPECT_EQ(CartOf(cart).cart.status, CartStatus::kOrdered);
+}
+
+TEST_F(OrderEffectsTest, CloseCartRefusesAnInactiveOrUnknownCart) {
+  const std::string cart = NewCart("u1");
+  const std::vector<CartLineRef> lines = {Hold(cart, "u1", "p1", 2)};
+  MustCreate(Checkout("key-1", cart, lines));
+  // One cart, one order, whatever the keys.
+  ExpectReason(Create(Checkout("key-2", cart, lines)).status(),
+               absl::StatusCode::kFailedPrecondition, kCartNotActiveReason);
+  ExpectReason(Create(Checkout("", cart, lines)).status(), absl::StatusCode::kFailedPrecondition,
+               kCartNotActiveReason);
+  ExpectReason(Create(Checkout("key-3", "no-such-cart", lines)).status(),
+               absl::StatusCode::kNotFound, kCartNotFoundReason);
+  // Malformed: a cart to close needs its id and lines.
+  ExpectInvalid(Create(Checkout("key-4", "", lines)).status(), "cart_id");
+  ExpectInvalid(Create(Checkout("key-4", cart, {})).status(), "close_cart");
+  EXPECT_EQ(CountRows("orders"), 1);
+  EXPECT_EQ(CountRows("idempotency_keys"), 1);
+}
+
+TEST_F(OrderEffectsTest, AReplayWithCloseCartReturnsTheFirstOrderAlthoughTheCartIsOrdered) {
+  const std::string cart = NewCart("u1");
+  const CartLineRef p1 = Hold(cart, "u1", "p1", 2);
+  auto first = Create(Checkout("key-1", cart, {p1}));
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(first->created);
+  ASSERT_EQ(CartOf(cart).cart.status, CartStatus::kOrdered);
+  auto replay = Create(Checkout("key-1", cart, {p1}));
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_FALSE(replay->created);
+  EXPECT_EQ(replay->order, first->order);
+  EXPECT_EQ(CountRows("orders"), 1);
+  EXPECT_EQ(CountRows("outbox"), 1);
+}
+
+TEST_F(OrderEffectsTest, CommitStockConsumesTheReservationsInTheTransitionsCommit) {
+  const Placed placed = Place();
+  EXPECT_EQ(Available("p1"), 4);
+  auto done = Allocate(placed, SplitAllocations());
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(Get(placed.order_id).status, "preparing");
+  EXPECT_EQ(OnHand("p1", "sea"), 0);
+  EXPECT_EQ(OnHand("p1", "aus"), 4);
+  EXPECT_EQ(OnHand("p2", "sea"), 9);
+  EXPECT_EQ(Available("p1"), 4);  // Held units became decrements one for one.
+  for (const CartLineRef& line : {placed.p1, placed.p2}) {
+    const Reservation r = ReservationOf(line.reservation_id);
+    EXPECT_EQ(r.status, ReservationStatus::kCommitted);
+    EXPECT_EQ(r.order_id, placed.order_id);
+  }
+  EXPECT_THAT(*orders().ListPayments(placed.order_id), SizeIs(1));
+  EXPECT_THAT(*orders().ListOrderFulfillmentTasks(placed.order_id), SizeIs(2));
+  EXPECT_THAT(*orders().ListOrderOutbox(placed.order_id), SizeIs(2));
+}
+
+TEST_F(OrderEffectsTest, AFailedStockCommitWritesNothingOfTheTransition) {
+  const Placed placed = Place();
+  const Order before = Get(placed.order_id);
+  // More than sea has; allocations that do not add up to the holds; an
+  // order id that is not the transition's.
+  ExpectReason(Allocate(placed, {{"p1", "sea", 3}, {"p2", "sea", 1}}).status(),
+               absl::StatusCode::kFailedPrecondition, kInsufficientWarehouseStockReason);
+  ExpectReason(Allocate(placed, {{"p1", "sea", 2}, {"p2", "sea", 1}}).status(),
+               absl::StatusCode::kFailedPrecondition, kAllocationMismatchReason);
+  TransitionRequest other_order{.order_id = placed.order_id,
+                                .expected_from = "payment_processing",
+                                .to = "payment_confirmed",
+                                .commit_stock = CommitOf(placed, SplitAllocations())};
+  other_order.commit_stock->order_id = "someone-else";
+  ExpectInvalid(orders().TransitionOrder(other_order).get().status(), "order_id");
+
+  EXPECT_EQ(Get(placed.order_id), before);
+  EXPECT_THAT(*orders().ListPayments(placed.order_id), IsEmpty());
+  EXPECT_THAT(*orders().ListOrderFulfillmentTasks(placed.order_id), IsEmpty());
+  EXPECT_THAT(*orders().ListOrderOutbox(placed.order_id), SizeIs(1));  // The creation's.
+  EXPECT_EQ(OnHand("p1", "sea"), 2);
+  EXPECT_EQ(OnHand("p1", "aus"), 5);
+  EXPECT_EQ(OnHand("p2", "sea"), 10);
+  EXPECT_EQ(ReservationOf(placed.p1.reservation_id).status, ReservationStatus::kActive);
+  EXPECT_EQ(ReservationOf(placed.p2.reservation_id).status, ReservationStatus::kActive);
+  // The same transition with a plan that fits goes through.
+  ASSERT_TRUE(Allocate(placed, SplitAllocations()).ok());
+}
+
+TEST_F(OrderEffectsTest, ReleaseReservationsFreesTheOrdersHolds) {
+  const Placed placed = Place();
+  // A hold released before (the shopper removed it) is left as it is.
+  const std::string other_cart = NewCart("u2");
+  const CartLineRef gone = Hold(other_cart, "u2", "p2", 2);
+  ASSERT_TRUE(inventory().Release(gone.reservation_id).get().ok());
+  EXPECT_EQ(Available("p1"), 4);
+  EXPECT_EQ(Available("p2"), 9);
+
+  // An unknown hold fails the whole transition.
+  ExpectReason(orders()
+                   .TransitionOrder({.order_id = placed.order_id,
+                                     .expected_from = "payment_processing",
+                                     .to = "cancelled",
+                                     .release_reservations = {placed.p1.reservation_id, "nope"}})
+                   .get()
+                   .status(),
+               absl::StatusCode::kNotFound, kReservationNotFoundReason);
+  EXPECT_EQ(Get(placed.order_id).status, "payment_processing");
+  EXPECT_EQ(ReservationOf(placed.p1.reservation_id).status, ReservationStatus::kActive);
+
+  auto cancelled = orders()
+                       .TransitionOrder({.order_id = placed.order_id,
+                                         .expected_from = "payment_processing",
+                                         .to = "cancelled",
+                                         .reason = "payment_failed",
+                                         .release_reservations = {placed.p1.reservation_id,
+                                                                  placed.p2.reservation_id,
+                                                                  gone.reservation_id}})
+                       .get();
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(Get(placed.order_id).status, "cancelled");
+  EXPECT_EQ(ReservationOf(placed.p1.reservation_id).status, ReservationStatus::kReleased);
+  EXPECT_EQ(ReservationOf(placed.p2.reservation_id).status, ReservationStatus::kReleased);
+  EXPECT_EQ(ReservationOf(gone.reservation_id).status, ReservationStatus::kReleased);
+  EXPECT_EQ(Available("p1"), 7);
+  EXPECT_EQ(Available("p2"), 10);
+}
+
+TEST_F(OrderEffectsTest, ReleasingCommittedHoldsFailsAndWritesNothing) {
+  const Placed placed = Place();
+  ASSERT_TRUE(Allocate(placed, SplitAllocations()).ok());
+  ExpectReason(orders()
+                   .TransitionOrder({.order_id = placed.order_id,
+                                     .expected_from = "preparing",
+                                     .to = "cancelled",
+                                     .release_reservations = {placed.p1.reservation_id}})
+                   .get()
+                   .status(),
+               absl::StatusCode::kFailedPrecondition, kReservationNotActiveReason);
+  EXPECT_EQ(Get(placed.order_id).status, "preparing");
+  EXPECT_EQ(ReservationOf(placed.p1.reservation_id).status, ReservationStatus::kCommitted);
+}
+
+TEST_F(OrderEffectsTest, RestockAndCancelFulfillmentUndoAnAllocatedOrder) {
+  const Placed placed = Place();
+  auto allocated = Allocate(placed, SplitAllocations());
+  ASSERT_TRUE(allocated.ok()) << allocated.status();
+  ASSERT_THAT(allocated->fulfillment_tasks, SizeIs(2));
+  const FulfillmentTask sea = allocated->fulfillment_tasks[0];
+  const FulfillmentTask aus = allocated->fulfillment_tasks[1];
+  ASSERT_EQ(sea.warehouse_id, "sea");
+  // One warehouse already picked its part.
+  ASSERT_TRUE(orders().CompleteFulfillmentTask(aus.id, 0).get().ok());
+  clock_.Advance(kMinute);
+  const int64_t t1 = clock_.NowMillis();
+
+  auto cancelled = orders()
+                       .TransitionOrder({.order_id = placed.order_id,
+                                         .expected_from = "preparing",
+                                         .to = "cancelled",
+                                         .restock = {{"p1", "sea", 2}, {"p2", "sea", 1},
+                                                     {"p9", "aus", 4}},  // p9: no stock row yet.
+                                         .cancel_fulfillment = true})
+                       .get();
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(OnHand("p1", "sea"), 2);
+  EXPECT_EQ(OnHand("p1", "aus"), 4);  // Not restocked: its task was completed.
+  EXPECT_EQ(OnHand("p2", "sea"), 10);
+  EXPECT_EQ(OnHand("p9", "aus"), 4);
+
+  const auto tasks = *orders().ListOrderFulfillmentTasks(placed.order_id);  // By warehouse.
+  ASSERT_THAT(tasks, SizeIs(2));
+  EXPECT_EQ(tasks[0].id, aus.id);
+  EXPECT_EQ(tasks[0].status, FulfillmentStatus::kCompleted);
+  EXPECT_EQ(tasks[0].cancelled_at_ms, std::nullopt);
+  EXPECT_EQ(tasks[1].id, sea.id);
+  EXPECT_EQ(tasks[1].status, FulfillmentStatus::kCancelled);
+  EXPECT_EQ(tasks[1].cancelled_at_ms, t1);
+  EXPECT_EQ(tasks[1].completed_at_ms, std::nullopt);
+  EXPECT_EQ(tasks[1].items, sea.items);
+
+  EXPECT_THAT(*orders().ListFulfillmentTasks("sea", FulfillmentStatus::kPending, 10), IsEmpty());
+  EXPECT_THAT(*orders().ListFulfillmentTasks("sea", FulfillmentStatus::kCancelled, 10),
+              ElementsAre(tasks[1]));
+  EXPECT_THAT(*orders().ListFulfillmentTasks("sea", FulfillmentStatus::kCompleted, 10), IsEmpty());
+  EXPECT_THAT(*orders().ListFulfillmentTasks("aus", FulfillmentStatus::kCancelled, 10), IsEmpty());
+  EXPECT_THAT(*orders().ListFulfillmentTasks("aus", FulfillmentStatus::kCompleted, 10),
+              ElementsAre(tasks[0]));
+
+  ExpectReason(orders().CompleteFulfillmentTask(sea.id, 0).get().status(),
+               absl::StatusCode::kFailedPrecondition, kFulfillmentTaskCancelledReason);
+  EXPECT_EQ((*orders().ListOrderFulfillmentTasks(placed.order_id))[1], tasks[1]);
+  // The completed one still answers a retry.
+  auto retry = orders().CompleteFulfillmentTask(aus.id, 0).get();
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->already_completed);
+}
+
+TEST_F(OrderEffectsTest, WithoutCancelFulfillmentTasksStayPending) {
+  const std::string id = MustCreate();
+  ASSERT_TRUE(orders()
+                  .TransitionOrder({.order_id = id,
+                                    .expected_from = "pending",
+                                    .to = "preparing",
+                                    .fulfillment_tasks = TwoTasks()})
+                  .get()
+                  .ok());
+  ASSERT_TRUE(Transition(id, "preparing", "cancelled").ok());
+  const auto tasks = orders().ListOrderFulfillmentTasks(id);  // Kept alive for the loop.
+  ASSERT_TRUE(tasks.ok()) << tasks.status();
+  ASSERT_THAT(*tasks, SizeIs(2));
+  for (const FulfillmentTask& task : *tasks) {
+    EXPECT_EQ(task.status, FulfillmentStatus::kPending) << task.id;
+  }
+}
+
+TEST_F(OrderEffectsTest, AFailingPartRollsBackEveryEffectOfTheTransition) {
+  const Placed placed = Place();
+  ASSERT_TRUE(Allocate(placed, SplitAllocations()).ok());
+  const Order before = Get(placed.order_id);
+  const auto tasks_before = *orders().ListOrderFulfillmentTasks(placed.order_id);
+  // Restock, cancelled tasks and the reopened cart are all undone by the
+  // refund that exceeds the capture (checked after them).
+  ExpectReason(orders()
+                   .TransitionOrder({.order_id = placed.order_id,
+                                     .expected_from = "preparing",
+                                     .to = "cancelled",
+                                     .payment = Payment{.kind = PaymentKind::kRefund,
+                                                        .amount_cents = 999'999},
+                                     .restock = {{"p1", "sea", 2}},
+                                     .cancel_fulfillment = true,
+                                     .reopen_cart = true})
+                   .get()
+                   .status(),
+               absl::StatusCode::kFailedPrecondition, kRefundExceedsCaptureReason);
+  EXPECT_EQ(Get(placed.order_id), before);
+  EXPECT_EQ(*orders().ListOrderFulfillmentTasks(placed.order_id), tasks_before);
+  EXPECT_EQ(OnHand("p1", "sea"), 0);
+  EXPECT_EQ(CartOf(placed.cart_id).cart.status, CartStatus::kOrdered);
+}
+
+TEST_F(OrderEffectsTest, ReopenCartGivesTheCartBackUnlessTheUserHasAnotherActiveCart) {
+  // u1: no other cart, so the cart comes back with its lines and holds.
+  const Placed placed = Place();
+  ASSERT_TRUE(orders()
+                  .TransitionOrder({.order_id = placed.order_id,
+                                    .expected_from = "payment_processing",
+                                    .to = "cancelled",
+                                    .reopen_cart = true})
+                  .get()
+                  .ok());
+  const CartContents reopened = CartOf(placed.cart_id);
+  EXPECT_EQ(reopened.cart.status, CartStatus::kActive);
+  EXPECT_THAT(reopened.lines, SizeIs(2));
+  EXPECT_EQ(ReservationOf(placed.p1.reservation_id).status, ReservationStatus::kActive);
+
+  // u2 started another cart meanwhile: the old one stays ordered.
+  const std::string old_cart = NewCart("u2");
+  const CartLineRef line = Hold(old_cart, "u2", "p2", 1);
+  const std::string id = MustCreate(Checkout("", old_cart, {line}, "u2"));
+  const std::string new_cart = NewCart("u2");
+  ASSERT_TRUE(orders()
+                  .TransitionOrder({.order_id = id,
+                                    .expected_from = "pending",
+                                    .to = "cancelled",
+                                    .reopen_cart = true})
+                  .get()
+                  .ok());
+  EXPECT_EQ(CartOf(old_cart).cart.status, CartStatus::kOrdered);
+  EXPECT_EQ(CartOf(new_cart).cart.status, CartStatus::kActive);
+
+  // An anonymous cart comes back whatever other anonymous carts exist.
+  const std::string anonymous = NewCart("");
+  const CartLineRef held = Hold(anonymous, "cart-holder", "p2", 1);
+  NewCart("");
+  const std::string anonymous_order = MustCreate(Checkout("", anonymous, {held}, "u3"));
+  ASSERT_EQ(CartOf(anonymous).cart.status, CartStatus::kOrdered);
+  ASSERT_TRUE(orders()
+                  .TransitionOrder({.order_id = anonymous_order,
+                                    .expected_from = "pending",
+                                    .to = "cancelled",
+                                    .reopen_cart = true})
+                  .get()
+                  .ok());
+  EXPECT_EQ(CartOf(anonymous).cart.status, CartStatus::kActive);
+}
+
+// Migration 8 (checkout) on a database an older aisle left at version 7, with
+// an order and a fulfillment task in it.
+TEST(OrderStoreMigrationTest, CheckoutMigrationUpgradesAVersion7DatabaseKeepingItsOrders) {
+  ASSERT_GE(internal::AisleMigrations().size(), 8u);
+  aisle::testing::TempDir dir;
+  const std::string path = dir.Sub("v7.db");
+  {
+    auto db = internal::Connection::Open(path, internal::Connection::Mode::kReadWrite, 1000);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->Exec("PRAGMA journal_mode = WAL").ok());
+    ASSERT_EQ(*internal::ApplyMigrations(**db, internal::AisleMigrations().first(7), 1), 7);
+    for (const char* sql : {
+             "INSERT INTO warehouses VALUES ('sea', 'Seattle', 47.6, -122.3, 'us-west', 1)",
+             "INSERT INTO orders VALUES ('o7', 'u1', 'c1', 'preparing', '', 'USD', 500, 500, "
+             "'', '', '', '', '', '', 'US', 47.6, -122.3, 'US', 1000, 2000)",
+             "INSERT INTO order_items VALUES ('o7', 1, 'p1', 1, 500, 'Plug')",
+             "INSERT INTO order_status_history VALUES ('o7', 1, NULL, 'preparing', '', 1000)",
+             "INSERT INTO fulfillment_tasks VALUES ('t7', 'o7', 'sea', 'pending', 1000, NULL)",
+             "INSERT INTO fulfillment_task_items VALUES ('t7', 1, 'p1', 1)",
+         }) {
+      const absl::Status status = (*db)->Exec(sql);
+      ASSERT_TRUE(status.ok()) << sql << ": " << status;
+    }
+  }
+  FakeClock clock(1'700'000'000'000);
+  StoreOptions options;
+  options.path = path;
+  options.clock = &clock;
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->Stats().schema_version,
+            static_cast<int>(internal::AisleMigrations().size()));
+  OrderStore& orders = *(*store)->orders();
+  auto order = orders.GetOrder("o7");
+  ASSERT_TRUE(order.ok() && order->has_value()) << order.status();
+  EXPECT_EQ((*order)->status, "preparing");
+  EXPECT_EQ((*order)->payment_token, "");
+  EXPECT_THAT((*order)->items, SizeIs(1));
+  auto tasks = orders.ListOrderFulfillmentTasks("o7");
+  ASSERT_TRUE(tasks.ok()) << tasks.status();
+  ASSERT_THAT(*tasks, SizeIs(1));
+  EXPECT_EQ((*tasks)[0].status, FulfillmentStatus::kPending);
+  EXPECT_EQ((*tasks)[0].cancelled_at_ms, std::nullopt);
+  // The new columns work on the old rows.
+  ASSERT_TRUE(orders
+                  .TransitionOrder({.order_id = "o7",
+                                    .expected_from = "preparing",
+                                    .to = "cancelled",
+                                    .cancel_fulfillment = true})
+                  .get()
+                  .ok());
+  EXPECT_EQ((*orders.ListOrderFulfillmentTasks("o7"))[0].status, FulfillmentStatus::kCancelled);
+  EXPECT_EQ((*orders.ListOrderFulfillmentTasks("o7"))[0].cancelled_at_ms, clock.NowMillis());
+}
+
 // --- Durability and schema ----------------------------------------------------------
 
 TEST_F(OrderStoreTest, ReopenKeepsEverything) {
@@ -1011,6 +1636,9 @@ TEST_F(OrderStoreTest, SchemaRejectsRowsOutsideTheInvariants) {
   ASSERT_TRUE((*db)->Exec("PRAGMA foreign_keys = ON").ok());
   const std::string payment =
       "INSERT INTO payments VALUES ('p', 'id1', 'u1', 'capture', 1, 'succeeded', '', ";
+  const std::string task =
+      "INSERT INTO fulfillment_tasks(id, order_id, warehouse_id, status, created_at_ms, "
+      "completed_at_ms, cancelled_at_ms) VALUES ('t', 'id1', ";
   const std::string bad[] = {
       payment + "'', '4111111111111111', '', 0)",
       payment + "'', 'tok', 'echo 4111111111111111', 0)",
@@ -1025,13 +1653,18 @@ TEST_F(OrderStoreTest, SchemaRejectsRowsOutsideTheInvariants) {
       "INSERT INTO order_status_history VALUES ('id1', 2, NULL, 'x', '', 0)",
       "INSERT INTO order_status_history VALUES ('id1', 1, 'a', 'x', '', 0)",
       "INSERT INTO order_items VALUES ('id1', 3, 'p', 0, 1, '')",
-      "INSERT INTO fulfillment_tasks VALUES ('t', 'id1', 'nowhere', 'pending', 0, NULL)",
-      "INSERT INTO fulfillment_tasks VALUES ('t', 'id1', 'sea', 'completed', 0, NULL)",
+      // (Columns named: since migration 8 the table has cancelled_at_ms too.)
+      task + "'nowhere', 'pending', 0, NULL, NULL)",
+      task + "'sea', 'completed', 0, NULL, NULL)",
+      task + "'sea', 'completed', 0, 5, 6)",  // A completed task is never cancelled.
+      "UPDATE orders SET payment_token = 'tok_4111111111111111'",
       "INSERT INTO outbox(order_id, kind, payload, created_at_ms, attempts, next_attempt_at_ms, "
       "last_error) VALUES ('nope', 'k', '', 0, 0, 0, '')",
   };
   for (const std::string& sql : bad) EXPECT_FALSE((*db)->Exec(sql).ok()) << sql;
   EXPECT_TRUE((*db)->Exec(payment + "'4242', 'tok_visa', '', 0)").ok());
+  EXPECT_TRUE((*db)->Exec(task + "'sea', 'pending', 0, NULL, 6)").ok());
+  EXPECT_TRUE((*db)->Exec("UPDATE orders SET payment_token = 'tok_visa'").ok());
 }
 
 }  // namespace
