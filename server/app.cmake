@@ -5,6 +5,9 @@ add_library(aisle_server STATIC
   signal_handlers.cc event_handlers.cc pricing_handlers.cc behaviour_pipeline.cc gen_command.cc import_command.cc
   reprice_job.cc profile_sync.cc settings_handlers.cc personalization.cc inventory_handlers.cc
   cart_handlers.cc
+  order_handlers.cc
+  outbox_dispatcher.cc
+  replenishment_handlers.cc
   pricing_settings.cc)
 target_link_libraries(aisle_server PUBLIC
   aisle_http aisle_ranking aisle_index aisle_ingest aisle_store aisle_commerce aisle_proto aisle_base

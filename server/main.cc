@@ -16,6 +16,8 @@
 
 #include "base/clock.h"
 #include "commerce/cart_service.h"
+#include "commerce/order_service.h"
+#include "commerce/payment_gateway.h"
 #include "commerce/demand_counters.h"
 #include "commerce/inventory_service.h"
 #include "commerce/pricing_service.h"
@@ -26,6 +28,9 @@
 #include "ranking/searcher.h"
 #include "server/behaviour_pipeline.h"
 #include "server/cart_handlers.h"
+#include "server/order_handlers.h"
+#include "server/replenishment_handlers.h"
+#include "server/outbox_dispatcher.h"
 #include "server/catalog_handlers.h"
 #include "server/commands.h"
 #include "server/event_handlers.h"
@@ -49,7 +54,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: aisle serve [--data DIR] [--address 127.0.0.1] [--port 7700] [--threads N]\n"
-    "                   [--blocking-threads 8]\n"
+    "                   [--blocking-threads 8] [--webhook-url http://host:port/path]\n"
     "                   [--demo N]   (load N generated demo products into an empty index)\n"
     "       aisle gen --count N [--seed S] [--first I] > products.ndjson\n"
     "       aisle import FILE [--url http://127.0.0.1:7700] [--batch 1000]\n";
@@ -88,7 +93,8 @@ absl::Status RestoreBehaviour(store::Store* store, BehaviourPipeline* behaviour,
 
 int Serve(int argc, char** argv) {
   auto flags = Flags::Parse(argc, argv,
-                            {"data", "address", "port", "threads", "blocking-threads", "demo"});
+                            {"data", "address", "port", "threads", "blocking-threads", "demo",
+                             "webhook-url"});
   if (!flags.ok()) {
     std::cerr << "aisle serve: " << flags.status().message() << "\n" << kUsage;
     return 2;
@@ -142,6 +148,20 @@ int Serve(int argc, char** argv) {
   }
 
   SystemClock clock;
+  // Order notifications (the outbox) go to the storefront's webhook when one
+  // is configured; without it they wait in the outbox.
+  std::unique_ptr<OutboxDispatcher> outbox;
+  if (const std::string url = flags->String("webhook-url", ""); !url.empty()) {
+    OutboxDispatcherOptions outbox_options;
+    outbox_options.webhook_url = url;
+    auto dispatcher = OutboxDispatcher::Create(std::move(outbox_options), (*store)->orders(), clock);
+    if (!dispatcher.ok()) {
+      std::cerr << "aisle serve: --webhook-url: " << dispatcher.status().message() << "\n";
+      return 2;
+    }
+    outbox = std::move(*dispatcher);
+    outbox->Start();
+  }
   commerce::DemandCounters demand(clock);
   commerce::UserPreferencesOptions preference_options;
   preference_options.loader = ProfileSync::Loader((*store)->profiles());
@@ -221,12 +241,23 @@ int Serve(int argc, char** argv) {
   inventory.Start();
   InventoryHandlers inventory_routes(&inventory);
   inventory_routes.Register(&router);
+  // Reorder points and order quantities from recorded purchases (read-only).
+  ReplenishmentHandlers replenishment_routes(clock, (*store)->inventory(), (*store)->events(),
+                                             CatalogUnitCostLookup(index->get()));
+  replenishment_routes.Register(&router);
   // Carts hold stock through the inventory service and price lines from the
   // shopper's quote or the index's live price.
   commerce::CartService carts(clock, (*store)->carts(), &inventory, &quotes,
                               IndexPriceLookup(index->get()));
   CartHandlers cart_routes(&carts);
   cart_routes.Register(&router);
+  // Checkout charges through the built-in sandbox gateway (test card tokens,
+  // commerce/payment_gateway.h) until a processor's client is wired here.
+  commerce::SandboxGateway gateway;
+  commerce::OrderService orders(clock, (*store)->orders(), &inventory, &carts, &gateway);
+  orders.Start();  // Resumes checkouts a crash interrupted.
+  OrderHandlers order_routes(&orders);
+  order_routes.Register(&router);
   RegisterOpsHandlers(index->get(), &metrics, &router);
 
   HttpServerOptions http_options;
@@ -248,6 +279,8 @@ int Serve(int argc, char** argv) {
   std::cout << "aisle: signal " << signal_number << ", draining requests" << std::endl;
   (*server)->Stop();
   reprice.Stop();       // Before the index closes.
+  orders.Stop();
+  if (outbox) outbox->Stop();  // Before the store closes.
   inventory.Stop();
   profile_sync.Stop();  // Flushes once more, before the store closes.
   (*store)->Close();

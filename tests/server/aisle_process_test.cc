@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -219,6 +220,105 @@ TEST(AisleProcess, AcknowledgedLiveSignalsSurviveKillNine) {
                                R"({"sort":["price:asc"],"limit":1,"filter":"inStock = false"})")
                         ->body);
   EXPECT_EQ(cheapest.String("/hits/0/id"), "p0000300");
+  aisle.Signal(SIGTERM);
+}
+
+
+// The issue's crash test: orders stream in from four shoppers and the process
+// is killed with SIGKILL mid-stream. After a restart every acknowledged order
+// is there, and each warehouse's stock equals its initial count minus what
+// the orders that reached allocation took from it, to the unit.
+TEST(AisleProcess, KillNineDuringOrdersKeepsEveryAcknowledgedOrderAndTheStock) {
+  testing::TempDir dir;
+  AisleProcess aisle(dir.Sub("data"), dir.Sub("aisle.log"));
+  ASSERT_NO_FATAL_FAILURE(aisle.Start());
+  auto setup = [&](std::string_view method, std::string target, std::string body) {
+    auto r = aisle.client()->Send(method, target, body);
+    ASSERT_TRUE(r.ok() && r->status == 200) << target << ": " << (r.ok() ? r->body : "");
+  };
+  setup("POST", "/v1/products", R"([{"id": "bolt", "title": "Steel Bolt", "price": 2.5}])");
+  setup("PUT", "/v1/warehouses", R"({"warehouses": [
+    {"id": "east", "latitude": 40.7, "longitude": -74.0},
+    {"id": "west", "latitude": 34.0, "longitude": -118.2}]})");
+  setup("PUT", "/v1/inventory/bolt", R"({"warehouses": [
+    {"warehouseId": "east", "onHand": 5000}, {"warehouseId": "west", "onHand": 5000}]})");
+
+  constexpr int kShoppers = 4;
+  std::atomic<bool> stop{false};
+  std::atomic<int> acknowledged_count{0};
+  std::vector<std::vector<std::string>> acknowledged(kShoppers);  // Order ids.
+  std::vector<int> attempts(kShoppers, 0);                        // Users u<s>-0 .. u<s>-(n-1).
+  std::vector<std::thread> shoppers;
+  for (int s = 0; s < kShoppers; ++s) {
+    shoppers.emplace_back([&, s] {
+      auto client = aisle.NewClient();
+      for (int n = 0; !stop; ++n) {
+        const std::string user = absl::StrCat("u", s, "-", n);
+        attempts[s] = n + 1;
+        auto r = client->Send("POST", "/v1/carts", absl::StrCat(R"({"userId": ")", user, R"("})"));
+        if (!r.ok() || r->status != 201) break;
+        const std::string cart = JsonBody(r->body).String("/id");
+        r = client->Send("POST", "/v1/carts/" + cart + "/items",
+                         absl::StrCat(R"({"productId": "bolt", "quantity": )", 1 + n % 3, "}"));
+        if (!r.ok() || r->status != 200) break;
+        // West-coast and east-coast shoppers draw from both warehouses.
+        r = client->Send("POST", "/v1/orders",
+                         absl::StrCat(R"({"userId": ")", user, R"(", "cartId": ")", cart,
+                                      R"(", "paymentToken": "tok_visa", "shipping": {"country": "US",
+                                      "latitude": )", s % 2 ? 34.1 : 40.8,
+                                      R"(, "longitude": )", s % 2 ? -118.0 : -73.9, "}}"),
+                         "application/json", {{"Idempotency-Key", user}});
+        if (!r.ok() || r->status != 201) break;
+        acknowledged[s].push_back(JsonBody(r->body).String("/id"));
+        ++acknowledged_count;
+      }
+    });
+  }
+  while (acknowledged_count < 40) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const int status = aisle.Signal(SIGKILL);
+  stop = true;
+  for (auto& t : shoppers) t.join();
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  ASSERT_NO_FATAL_FAILURE(aisle.Start());
+  HttpClient* client = aisle.client();
+  for (const auto& ids : acknowledged) {
+    for (const std::string& id : ids) {
+      auto r = client->Send("GET", "/v1/orders/" + id);
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->status, 200) << "acknowledged order " << id << " is missing";
+      EXPECT_EQ(JsonBody(r->body).String("/status"), "preparing") << id;
+    }
+  }
+  // What every order that reached allocation took, per warehouse (orders
+  // the kill interrupted before allocation took nothing).
+  std::map<std::string, int64_t> taken;
+  size_t allocated_orders = 0;
+  for (int s = 0; s < kShoppers; ++s) {
+    for (int n = 0; n < attempts[s]; ++n) {
+      auto r = client->Send("GET", absl::StrCat("/v1/users/u", s, "-", n, "/orders"));
+      ASSERT_TRUE(r.ok() && r->status == 200);
+      JsonBody orders(r->body);
+      for (size_t i = 0; i < orders.Size("/orders"); ++i) {
+        const std::string id = orders.String(absl::StrCat("/orders/", i, "/id").c_str());
+        JsonBody order(client->Send("GET", "/v1/orders/" + id)->body);
+        if (order.String("/status") != "preparing") continue;
+        ++allocated_orders;
+        for (size_t t = 0; t < order.Size("/fulfillmentTasks"); ++t) {
+          const std::string task = absl::StrCat("/fulfillmentTasks/", t);
+          taken[order.String((task + "/warehouseId").c_str())] +=
+              order.Uint((task + "/items/0/quantity").c_str());
+        }
+      }
+    }
+  }
+  EXPECT_GE(allocated_orders, static_cast<size_t>(acknowledged_count.load()));
+  JsonBody stock(client->Send("GET", "/v1/inventory/bolt")->body);
+  EXPECT_EQ(stock.String("/warehouses/0/warehouseId"), "east");
+  EXPECT_EQ(static_cast<int64_t>(stock.Uint("/warehouses/0/onHand")), 5000 - taken["east"]);
+  EXPECT_EQ(static_cast<int64_t>(stock.Uint("/warehouses/1/onHand")), 5000 - taken["west"]);
+  EXPECT_GT(taken["east"], 0);
+  EXPECT_GT(taken["west"], 0);
   aisle.Signal(SIGTERM);
 }
 

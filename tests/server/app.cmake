@@ -4,7 +4,8 @@ aisle_test(server_app_test
     signal_handlers_test.cc event_handlers_test.cc
     pricing_handlers_test.cc reprice_job_test.cc profile_sync_test.cc
     settings_handlers_test.cc search_codec_test.cc inventory_handlers_test.cc
-    cart_handlers_test.cc
+    cart_handlers_test.cc order_handlers_test.cc outbox_dispatcher_test.cc
+    replenishment_handlers_test.cc
     pricing_settings_test.cc
   LIBS aisle_server aisle_proto simdjson::simdjson)
 # The process test runs the built binary.

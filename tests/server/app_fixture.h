@@ -19,6 +19,7 @@
 #include "server/http_server.h"
 #include "server/inventory_handlers.h"
 #include "server/metrics.h"
+#include "server/order_handlers.h"
 #include "server/ops_handlers.h"
 #include "server/personalization.h"
 #include "server/pricing_handlers.h"
@@ -90,6 +91,11 @@ class AppFixture : public ::testing::Test {
                                                      quotes_.get(), IndexPriceLookup(index_.get()));
     cart_routes_ = std::make_unique<CartHandlers>(carts_.get());
     cart_routes_->Register(router_.get());
+    gateway_ = std::make_unique<commerce::SandboxGateway>();
+    orders_ = std::make_unique<commerce::OrderService>(clock_, store_->orders(), inventory_.get(),
+                                                       carts_.get(), gateway_.get());
+    order_routes_ = std::make_unique<OrderHandlers>(orders_.get());
+    order_routes_->Register(router_.get());
     RegisterOpsHandlers(index_.get(), &metrics_, router_.get());
     HttpServerOptions http;
     http.port = 0;
@@ -145,6 +151,9 @@ class AppFixture : public ::testing::Test {
   std::unique_ptr<InventoryHandlers> inventory_routes_;
   std::unique_ptr<commerce::CartService> carts_;
   std::unique_ptr<CartHandlers> cart_routes_;
+  std::unique_ptr<commerce::SandboxGateway> gateway_;
+  std::unique_ptr<commerce::OrderService> orders_;
+  std::unique_ptr<OrderHandlers> order_routes_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<HttpClient> client_;
 };
