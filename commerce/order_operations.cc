@@ -297,15 +297,25 @@ absl::Status OrderService::Resume(const store::Order& order) {
     const CheckoutResult result = Process(order, lines);
     return result.order.status == order.status ? result.failure : absl::OkStatus();
   }
-  // payment_confirmed: the capture is recorded; allocate, or refund.
+  // payment_confirmed: the capture is recorded; allocate, or refund. If the
+  // refund already went through (the cancel after it failed), only cancel.
   AISLE_ASSIGN_OR_RETURN(const std::vector<store::Payment> payments, Payments(order.id));
+  std::string capture_ref, last4;
+  const int64_t net = NetCaptured(payments, &capture_ref, &last4);
+  std::optional<store::Payment> capture;
   for (const store::Payment& p : payments) {
     if (p.kind == store::PaymentKind::kCapture && p.status == store::PaymentStatus::kSucceeded) {
-      const CheckoutResult result = Fulfil(order, lines, p);
-      return result.order.status == order.status ? result.failure : absl::OkStatus();
+      capture = p;
     }
   }
-  return absl::DataLossError(absl::StrCat("order ", order.id, " is paid without a capture"));
+  if (!capture) {
+    return absl::DataLossError(absl::StrCat("order ", order.id, " is paid without a capture"));
+  }
+  const CheckoutResult result =
+      net > 0 ? Fulfil(order, lines, capture)
+              : CancelAfterCharge(order, lines, std::nullopt,
+                                  absl::FailedPreconditionError("refunded before a crash"));
+  return result.order.status == order.status ? result.failure : absl::OkStatus();
 }
 
 void OrderService::Start() {

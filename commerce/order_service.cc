@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "commerce/allocation.h"
 #include "commerce/order_service_internal.h"
 #include "commerce/order_state.h"
@@ -56,6 +57,30 @@ absl::Status CheckPlaceOrderRequest(const PlaceOrderRequest& r) {
   return absl::OkStatus();
 }
 
+// 64-bit FNV-1a from `basis`: stable across processes and builds (the
+// idempotency keys it makes are stored).
+uint64_t Fnv1a(std::string_view text, uint64_t basis) {
+  uint64_t hash = basis;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+// The stored key: the client's key scoped to the user, so one shopper's key
+// never collides with another's. Beyond the store's 255 bytes (a long user
+// id) it is replaced by a 128-bit digest; the store still refuses a key
+// found on another user's order, so a digest collision could only refuse a
+// checkout, never reveal or reuse another order.
+std::string ScopedKey(const PlaceOrderRequest& r) {
+  if (r.idempotency_key.empty()) return "";
+  std::string scoped = absl::StrCat(r.user_id, "\n", r.idempotency_key);
+  if (scoped.size() <= store::kMaxIdempotencyKeyBytes) return scoped;
+  return absl::StrCat("digest:", absl::Hex(Fnv1a(scoped, 14695981039346656037ULL), absl::kZeroPad16),
+                      absl::Hex(Fnv1a(scoped, 0x6c62272e07bb0142ULL), absl::kZeroPad16));
+}
+
 // A replay must be the same request: same user, cart and card token.
 bool SameRequest(const store::Order& order, const PlaceOrderRequest& request) {
   return order.user_id == request.user_id && order.cart_id == request.cart_id &&
@@ -97,6 +122,13 @@ std::vector<store::FulfillmentTaskSpec> TasksFor(const std::vector<store::Alloca
 
 // Stock moved under the plan (another order took the warehouse's units):
 // allocate again from a fresh snapshot.
+// Whether a gateway error leaves the outcome unknown (retry with the same key)
+// rather than refusing the request for good.
+bool Retryable(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kDeadlineExceeded ||
+         status.code() == absl::StatusCode::kUnavailable;
+}
+
 bool StockMoved(const absl::Status& status) {
   return absl::StartsWith(status.message(), store::kInsufficientWarehouseStockReason);
 }
@@ -114,12 +146,18 @@ bool HoldsLost(const absl::Status& status) {
 }  // namespace
 
 absl::Status CheckoutFailureOf(const store::Order& order) {
-  if (order.status == OrderStatusName(OrderStatus::kPaymentProcessing)) {
-    return internal::Reason(absl::StatusCode::kUnavailable, kPaymentPendingReason,
-                            "the payment gateway has not answered yet; the order is retried");
+  // The checkout succeeded once the order reached preparing, whatever
+  // happened to it since (shipped, or cancelled by an operator).
+  for (const store::StatusChange& change : order.history) {
+    if (change.to_status == OrderStatusName(OrderStatus::kPreparing)) return absl::OkStatus();
   }
-  if (order.status != OrderStatusName(OrderStatus::kCancelled)) return absl::OkStatus();
-  if (order.status_reason == kPaymentFailedStatusReason) {
+  if (order.status == OrderStatusName(OrderStatus::kPaymentProcessing) ||
+      order.status == OrderStatusName(OrderStatus::kPaymentConfirmed)) {
+    return internal::Reason(absl::StatusCode::kUnavailable, kPaymentPendingReason,
+                            "the payment is not settled yet; the order is retried");
+  }
+  if (order.status_reason == kPaymentFailedStatusReason ||
+      order.status_reason == kPaymentErrorStatusReason) {
     return internal::Reason(absl::StatusCode::kFailedPrecondition, kPaymentDeclinedReason,
                             "the card was declined");
   }
@@ -127,7 +165,9 @@ absl::Status CheckoutFailureOf(const store::Order& order) {
     return internal::Reason(absl::StatusCode::kFailedPrecondition, store::kInsufficientStockReason,
                             "the stock ran out before the order was allocated; it was refunded");
   }
-  return absl::OkStatus();
+  return internal::Reason(
+      absl::StatusCode::kFailedPrecondition, kOrderCancelledReason,
+      absl::StrCat("the order was cancelled before it was placed (", order.status_reason, ")"));
 }
 
 OrderService::OrderService(const Clock& clock, store::OrderStore* orders,
@@ -148,8 +188,7 @@ std::mutex& OrderService::KeyLock(const std::string& scoped_key) {
 
 absl::StatusOr<CheckoutResult> OrderService::PlaceOrder(const PlaceOrderRequest& request) {
   AISLE_RETURN_IF_ERROR(CheckPlaceOrderRequest(request));
-  const std::string scoped_key =
-      request.idempotency_key.empty() ? "" : absl::StrCat(request.user_id, "\n", request.idempotency_key);
+  const std::string scoped_key = ScopedKey(request);
   // Retries with one key queue here until the first call is done, and then
   // find its order below: they never run the flow twice.
   std::unique_lock<std::mutex> lock;
@@ -250,46 +289,55 @@ absl::StatusOr<store::CreateOrderResult> OrderService::Create(const PlaceOrderRe
 
 CheckoutResult OrderService::Process(store::Order order,
                                      const std::vector<store::CartLineRef>& lines) {
+  // A free order (everything discounted away) has nothing to charge.
+  if (order.total_cents == 0) return Fulfil(std::move(order), lines, std::nullopt);
   absl::StatusOr<PaymentOutcome> charge = ChargeWithRetries(order);
-  if (!charge.ok()) {
+  if (!charge.ok() && Retryable(charge.status())) {
     // Unknown whether money moved: the order stays in payment_processing and
     // ResumeInterrupted asks the gateway again with the same key.
     return CheckoutResult{.order = order, .failure = CheckoutFailureOf(order)};
   }
-  store::Payment payment{.kind = store::PaymentKind::kCapture,
-                         .amount_cents = order.total_cents,
-                         .status = charge->approved ? store::PaymentStatus::kSucceeded
-                                                    : store::PaymentStatus::kFailed,
-                         .gateway_ref = charge->gateway_ref,
-                         .card_last4 = charge->card_last4,
-                         .token = order.payment_token,
-                         .failure_reason = charge->decline_reason};
-  if (charge->approved) return Fulfil(std::move(order), lines, payment);
+  const bool approved = charge.ok() && charge->approved;
+  store::Payment payment{
+      .kind = store::PaymentKind::kCapture,
+      .amount_cents = order.total_cents,
+      .status = approved ? store::PaymentStatus::kSucceeded : store::PaymentStatus::kFailed,
+      .gateway_ref = charge.ok() ? charge->gateway_ref : "",
+      .card_last4 = charge.ok() ? charge->card_last4 : "",
+      .token = order.payment_token,
+      .failure_reason = charge.ok() ? charge->decline_reason : "gateway_error"};
+  if (approved) return Fulfil(std::move(order), lines, payment);
+  // Declined, or refused outright (a request the gateway will never accept):
+  // nothing was charged either way.
+  const char* reason = charge.ok() ? kPaymentFailedStatusReason : kPaymentErrorStatusReason;
   store::TransitionRequest cancel{
       .order_id = order.id,
       .expected_from = order.status,
       .to = std::string(OrderStatusName(OrderStatus::kCancelled)),
-      .reason = kPaymentFailedStatusReason,
+      .reason = reason,
       .at_ms = clock_.NowMillis(),
-      .outbox = internal::OrderMessage(order, "order.cancelled", OrderStatus::kCancelled,
-                                       kPaymentFailedStatusReason),
+      .outbox = internal::OrderMessage(order, "order.cancelled", OrderStatus::kCancelled, reason),
       .payment = payment,
       .reopen_cart = true};
   absl::StatusOr<store::TransitionResult> done = orders_->TransitionOrder(std::move(cancel)).get();
+  PublishAvailability(ProductIds(lines));  // Holds a reopened cart could not keep are released.
   absl::StatusOr<store::Order> now = GetOrder(order.id);
   if (!done.ok() || !now.ok()) {
-    return CheckoutResult{.order = std::move(order), .failure = done.ok() ? now.status() : done.status()};
+    return CheckoutResult{.order = std::move(order),
+                          .failure = done.ok() ? now.status() : done.status()};
   }
   return CheckoutResult{
-      .order = *now,
-      .failure = internal::Reason(absl::StatusCode::kFailedPrecondition, kPaymentDeclinedReason,
-                                  absl::StrCat("the card was declined (", charge->decline_reason,
-                                               ")"))};
+      .order = *std::move(now),
+      .failure = internal::Reason(
+          absl::StatusCode::kFailedPrecondition, kPaymentDeclinedReason,
+          charge.ok() ? absl::StrCat("the card was declined (", charge->decline_reason, ")")
+                      : absl::StrCat("the payment gateway refused the charge: ",
+                                     charge.status().message()))};
 }
 
 CheckoutResult OrderService::Fulfil(store::Order order,
                                     const std::vector<store::CartLineRef>& lines,
-                                    const store::Payment& capture) {
+                                    const std::optional<store::Payment>& capture) {
   const bool confirmed = order.status == OrderStatusName(OrderStatus::kPaymentConfirmed);
   absl::Status last = absl::OkStatus();
   for (int attempt = 0; attempt < options_.allocation_attempts; ++attempt) {
@@ -310,7 +358,7 @@ CheckoutResult OrderService::Fulfil(store::Order order,
                                              .reservation_ids = ReservationIds(lines),
                                              .allocations = *allocations}};
     if (!confirmed) {
-      place.payment = capture;
+      place.payment = capture;  // None for a free order.
       place.then_to.push_back(std::string(OrderStatusName(OrderStatus::kInventoryAllocated)));
     }
     place.then_to.push_back(std::string(OrderStatusName(OrderStatus::kPreparing)));
@@ -333,8 +381,9 @@ CheckoutResult OrderService::Fulfil(store::Order order,
 
 CheckoutResult OrderService::CancelAfterCharge(store::Order order,
                                                const std::vector<store::CartLineRef>& lines,
-                                               const store::Payment& capture, absl::Status why) {
-  if (order.status == OrderStatusName(OrderStatus::kPaymentProcessing)) {
+                                               const std::optional<store::Payment>& capture,
+                                               absl::Status why) {
+  if (capture && order.status == OrderStatusName(OrderStatus::kPaymentProcessing)) {
     // The money moved: record it before anything else can fail.
     store::TransitionRequest paid{
         .order_id = order.id,
@@ -346,13 +395,21 @@ CheckoutResult OrderService::CancelAfterCharge(store::Order order,
     if (!done.ok()) return CheckoutResult{.order = std::move(order), .failure = done.status()};
     order.status = std::string(OrderStatusName(OrderStatus::kPaymentConfirmed));
   }
-  absl::StatusOr<PaymentOutcome> refund =
-      RefundWithRetries(absl::StrCat(order.id, ":refund"), capture.gateway_ref, order.total_cents);
-  if (!refund.ok() || !refund->approved) {
-    // Stays payment_confirmed: ResumeInterrupted tries again.
-    return CheckoutResult{
-        .order = std::move(order),
-        .failure = refund.ok() ? absl::UnavailableError("the refund was refused") : refund.status()};
+  std::optional<store::Payment> refund_row;
+  if (capture) {
+    absl::StatusOr<PaymentOutcome> refund = RefundWithRetries(
+        absl::StrCat(order.id, ":refund"), capture->gateway_ref, order.total_cents);
+    if (!refund.ok() || !refund->approved) {
+      // Stays payment_confirmed: ResumeInterrupted tries again.
+      return CheckoutResult{.order = std::move(order),
+                            .failure = refund.ok() ? absl::UnavailableError("the refund was refused")
+                                                   : refund.status()};
+    }
+    refund_row = store::Payment{.kind = store::PaymentKind::kRefund,
+                                .amount_cents = order.total_cents,
+                                .gateway_ref = refund->gateway_ref,
+                                .card_last4 = capture->card_last4,
+                                .token = order.payment_token};
   }
   store::TransitionRequest cancel{
       .order_id = order.id,
@@ -362,14 +419,16 @@ CheckoutResult OrderService::CancelAfterCharge(store::Order order,
       .at_ms = clock_.NowMillis(),
       .outbox = internal::OrderMessage(order, "order.cancelled", OrderStatus::kCancelled,
                                        kInventoryUnavailableStatusReason),
-      .payment = store::Payment{.kind = store::PaymentKind::kRefund,
-                                .amount_cents = order.total_cents,
-                                .gateway_ref = refund->gateway_ref,
-                                .card_last4 = capture.card_last4,
-                                .token = order.payment_token},
+      .payment = refund_row,
       .release_reservations = ReservationIds(lines),
       .reopen_cart = true};
   absl::StatusOr<store::TransitionResult> done = orders_->TransitionOrder(std::move(cancel)).get();
+  if (!done.ok() && refund_row) {
+    // The money went back: the ledger must say so even though the order did
+    // not move (Resume then sees the refund and only cancels).
+    refund_row->order_id = order.id;
+    (void)orders_->RecordPayment(*refund_row).get();
+  }
   PublishAvailability(ProductIds(lines));
   absl::StatusOr<store::Order> now = GetOrder(order.id);
   if (!done.ok() || !now.ok()) {
@@ -391,10 +450,7 @@ absl::StatusOr<PaymentOutcome> OrderService::ChargeWithRetries(const store::Orde
   absl::StatusOr<PaymentOutcome> outcome = absl::UnavailableError("no attempt");
   for (int attempt = 0; attempt < std::max(1, options_.gateway_attempts); ++attempt) {
     outcome = gateway_->Charge(charge);
-    if (outcome.ok() || (outcome.status().code() != absl::StatusCode::kDeadlineExceeded &&
-                         outcome.status().code() != absl::StatusCode::kUnavailable)) {
-      break;
-    }
+    if (outcome.ok() || !Retryable(outcome.status())) break;
   }
   return outcome;
 }
@@ -405,10 +461,7 @@ absl::StatusOr<PaymentOutcome> OrderService::RefundWithRetries(const std::string
   absl::StatusOr<PaymentOutcome> outcome = absl::UnavailableError("no attempt");
   for (int attempt = 0; attempt < std::max(1, options_.gateway_attempts); ++attempt) {
     outcome = gateway_->Refund(key, ref, amount_cents);
-    if (outcome.ok() || (outcome.status().code() != absl::StatusCode::kDeadlineExceeded &&
-                         outcome.status().code() != absl::StatusCode::kUnavailable)) {
-      break;
-    }
+    if (outcome.ok() || !Retryable(outcome.status())) break;
   }
   return outcome;
 }

@@ -77,12 +77,14 @@ inline constexpr char kCurrencyMismatchReason[] = "currency_mismatch";        //
 inline constexpr char kPaymentDeclinedReason[] = "payment_declined";          // FailedPrecondition.
 inline constexpr char kPaymentPendingReason[] = "payment_pending";            // Unavailable.
 inline constexpr char kOrderProcessingReason[] = "order_processing";          // FailedPrecondition.
-inline constexpr char kNothingToRefundReason[] = "nothing_to_refund";         // FailedPrecondition.
+inline constexpr char kOrderCancelledReason[] = "order_cancelled";            // FailedPrecondition.
 
 // Status reasons recorded in the order's history.
 inline constexpr char kPaymentFailedStatusReason[] = "payment_failed";
 inline constexpr char kInventoryUnavailableStatusReason[] = "inventory_unavailable";
 inline constexpr char kPaymentUnresolvedStatusReason[] = "payment_unresolved";
+// The gateway refused the request itself (not the card): nothing was charged.
+inline constexpr char kPaymentErrorStatusReason[] = "payment_error";
 
 struct OrderServiceOptions {
   // The currency of lines whose product has none.
@@ -184,10 +186,13 @@ class OrderService {
   // Steps 3 and 4 for a created order in payment_processing.
   CheckoutResult Process(store::Order order, const std::vector<store::CartLineRef>& lines);
   // After an approved charge: allocate and commit, or refund and cancel.
+  // `capture`: none for a free order.
   CheckoutResult Fulfil(store::Order order, const std::vector<store::CartLineRef>& lines,
-                        const store::Payment& capture);
+                        const std::optional<store::Payment>& capture);
+  // Refunds `capture` (none: nothing to refund) and cancels the order
+  // (inventory_unavailable), releasing its holds.
   CheckoutResult CancelAfterCharge(store::Order order, const std::vector<store::CartLineRef>& lines,
-                                   const store::Payment& capture, absl::Status why);
+                                   const std::optional<store::Payment>& capture, absl::Status why);
   absl::StatusOr<PaymentOutcome> ChargeWithRetries(const store::Order& order);
   absl::StatusOr<PaymentOutcome> RefundWithRetries(const std::string& key, const std::string& ref,
                                                    int64_t amount_cents);

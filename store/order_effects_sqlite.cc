@@ -44,7 +44,9 @@ absl::Status CheckAllocations(const std::vector<Allocation>& allocations, std::s
   return absl::OkStatus();
 }
 
-// The order's cart back to active, unless its user found another one.
+// The order's cart back to active, unless its user found another one; then
+// the cart stays ordered and its holds are released (nobody can check it
+// out any more).
 absl::Status ReopenCart(Transaction& tx, std::string_view order_id, int64_t now_ms) {
   AISLE_ASSIGN_OR_RETURN(
       Query reopen,
@@ -54,7 +56,16 @@ absl::Status ReopenCart(Transaction& tx, std::string_view order_id, int64_t now_
                  "AND other.user_id <> '' AND other.status = 'active')"));
   reopen.Bind(1, order_id);
   reopen.Bind(2, now_ms);
-  return reopen.Run();
+  AISLE_RETURN_IF_ERROR(reopen.Run());
+  if (tx.Changes() == 1) return absl::OkStatus();
+  AISLE_ASSIGN_OR_RETURN(
+      Query release,
+      tx.Prepare("UPDATE reservations SET status = 'released', updated_at_ms = ?2 "
+                 "WHERE status = 'active' AND id IN (SELECT reservation_id FROM cart_items WHERE "
+                 "cart_id = (SELECT cart_id FROM orders WHERE id = ?1))"));
+  release.Bind(1, order_id);
+  release.Bind(2, now_ms);
+  return release.Run();
 }
 
 absl::Status CancelFulfillment(Transaction& tx, std::string_view order_id, int64_t now_ms) {

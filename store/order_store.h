@@ -324,8 +324,8 @@ struct TransitionRequest {
   bool cancel_fulfillment = false;
   // The order's cart (marked ordered at checkout) becomes active again with
   // its lines, unless its user has another active cart by now (then it stays
-  // ordered): a checkout that failed before allocation gives the shopper
-  // the cart back.
+  // ordered and its lines' active reservations are released): a checkout
+  // that failed before allocation gives the shopper the cart back.
   bool reopen_cart = false;
 };
 

@@ -1057,5 +1057,88 @@ TEST_F(OrderServiceTest, ResumeContinuesAnOrderACrashLeftInPaymentConfirmed) {
   EXPECT_EQ(*service_->ResumeInterrupted(), 0);
 }
 
+// --- Edge cases -------------------------------------------------------------------------
+
+TEST_F(OrderServiceTest, ALongUserIdWithALongKeyIsStillIdempotent) {
+  const std::string user(64, 'u');
+  const std::string key(200, 'k');
+  const CartView cart = FilledCart(user, {{"p3", 1}});
+  auto first = service_->PlaceOrder(Request(user, cart.cart.id, "tok_visa", key));
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(first->failure.ok()) << first->failure;
+  auto again = service_->PlaceOrder(Request(user, cart.cart.id, "tok_visa", key));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->order.id, first->order.id);
+  EXPECT_EQ(sandbox_.money_movements(), 1);
+}
+
+TEST_F(OrderServiceTest, AFreeOrderIsPlacedWithoutCharging) {
+  AddProduct("gift", 0.0, "Free Sticker");
+  SetStock("gift", {{"sea", 10}});
+  const CartView cart = FilledCart("u1", {{"gift", 2}});
+  auto placed = service_->PlaceOrder(Request("u1", cart.cart.id));
+  ASSERT_TRUE(placed.ok()) << placed.status();
+  EXPECT_TRUE(placed->failure.ok()) << placed->failure;
+  EXPECT_EQ(placed->order.status, "preparing");
+  EXPECT_THAT(Payments(placed->order.id), IsEmpty());
+  EXPECT_EQ(gateway_.charges.load(), 0);
+  EXPECT_EQ(OnHand("gift", "sea"), 8);
+}
+
+TEST_F(OrderServiceTest, AReplayOfAnAbandonedCheckoutDoesNotReportSuccess) {
+  const CartView cart = FilledCart("u1", {{"p1", 1}});
+  auto placed = service_->PlaceOrder(Request("u1", cart.cart.id, "tok_timeout", "k1"));
+  ASSERT_TRUE(placed.ok()) << placed.status();
+  const OrderServiceOptions defaults;
+  clock_.Set(placed->order.created_at_ms + defaults.unresolved_payment_timeout_ms + 1);
+  ASSERT_EQ(*service_->ResumeInterrupted(), 1);
+  auto replay = service_->PlaceOrder(Request("u1", cart.cart.id, "tok_timeout", "k1"));
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_TRUE(replay->replayed);
+  EXPECT_EQ(replay->order.status, "cancelled");
+  ExpectReason(replay->failure, absl::StatusCode::kFailedPrecondition, kOrderCancelledReason);
+  // A placed order cancelled later by an operator still replays as placed.
+  const CartView other = FilledCart("u2", {{"p3", 1}});
+  auto ok = service_->PlaceOrder(Request("u2", other.cart.id, "tok_visa", "k2"));
+  ASSERT_TRUE(ok.ok() && ok->failure.ok());
+  ASSERT_TRUE(service_->Cancel(ok->order.id, "operator").ok());
+  auto later = service_->PlaceOrder(Request("u2", other.cart.id, "tok_visa", "k2"));
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_TRUE(later->failure.ok()) << later->failure;
+  EXPECT_EQ(later->order.status, "cancelled");
+}
+
+TEST_F(OrderServiceTest, ADeclineReleasesTheHoldsWhenTheShopperAlreadyHasAnotherCart) {
+  const CartView cart = FilledCart("u1", {{"p2", 1}});
+  const std::string hold = cart.lines[0].reservation_id;
+  // Checkout closes the cart; the decline is scripted to come after the
+  // shopper opened a new one (a second tab).
+  class SecondTab final : public PaymentGateway {
+   public:
+    SecondTab(PaymentGateway* real, CartService* carts) : real_(real), carts_(carts) {}
+    absl::StatusOr<PaymentOutcome> Charge(const ChargeRequest& request) override {
+      EXPECT_TRUE(carts_->CreateCart("u1").ok());
+      return real_->Charge(request);
+    }
+    absl::StatusOr<PaymentOutcome> Refund(const std::string& key, const std::string& ref,
+                                          int64_t amount) override {
+      return real_->Refund(key, ref, amount);
+    }
+
+   private:
+    PaymentGateway* real_;
+    CartService* carts_;
+  } second_tab(&gateway_, carts_.get());
+  OrderService service(clock_, store_->orders(), inventory_.get(), carts_.get(), &second_tab);
+  auto placed = service.PlaceOrder(Request("u1", cart.cart.id, "tok_declined"));
+  ASSERT_TRUE(placed.ok()) << placed.status();
+  ExpectReason(placed->failure, absl::StatusCode::kFailedPrecondition, kPaymentDeclinedReason);
+  EXPECT_EQ(CartOf(cart.cart.id).cart.status, store::CartStatus::kOrdered);
+  EXPECT_EQ(ReservationStatusOf(hold), store::ReservationStatus::kReleased);
+  EXPECT_EQ(Available("p2"), 4);
+  EXPECT_EQ(Published("p2"), 4);
+}
+
 }  // namespace
 }  // namespace aisle::commerce

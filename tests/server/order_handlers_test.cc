@@ -268,7 +268,9 @@ TEST_F(OrderRoutes, EveryBadInputIsAClear4xxAndCreatesNothing) {
   for (const Case& c : cases) {
     auto r = Place(c.body);
     EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
-    if (!c.code.empty()) EXPECT_EQ(JsonBody(r.body).String("/error/code"), c.code) << c.body;
+    if (!c.code.empty()) {
+      EXPECT_EQ(JsonBody(r.body).String("/error/code"), c.code) << c.body;
+    }
   }
   // A card number is refused and never echoed.
   auto r = Place(OrderBody("u1", cart, "4242-4242-4242-4242"));
