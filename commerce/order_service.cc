@@ -172,13 +172,15 @@ absl::Status CheckoutFailureOf(const store::Order& order) {
 
 OrderService::OrderService(const Clock& clock, store::OrderStore* orders,
                            InventoryService* inventory, CartService* carts,
-                           PaymentGateway* gateway, OrderServiceOptions options)
+                           PaymentGateway* gateway, OrderServiceOptions options,
+                           PlacedListener on_placed)
     : clock_(clock),
       orders_(orders),
       inventory_(inventory),
       carts_(carts),
       gateway_(gateway),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      on_placed_(std::move(on_placed)) {}
 
 OrderService::~OrderService() { Stop(); }
 
@@ -366,6 +368,7 @@ CheckoutResult OrderService::Fulfil(store::Order order,
     if (done.ok()) {
       absl::StatusOr<store::Order> now = GetOrder(order.id);
       if (!now.ok()) return CheckoutResult{.order = std::move(order), .failure = now.status()};
+      if (on_placed_) on_placed_(*now);
       return CheckoutResult{.order = *std::move(now)};
     }
     last = done.status();

@@ -49,6 +49,7 @@
 #include <array>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -126,14 +127,21 @@ struct CheckoutResult {
   absl::Status failure;
 };
 
+// Called once per order when it is placed (reaches preparing), on the
+// thread that placed it (a request, or the recovery loop), after the
+// commit. main.cc records the purchases it stands for.
+using PlacedListener = std::function<void(const store::Order& order)>;
+
 // The failure a stored order reports (CheckoutResult::failure): derived from
 // its status and reason, so a replay answers as the first call did.
 absl::Status CheckoutFailureOf(const store::Order& order);
 
 class OrderService {
  public:
+  // `on_placed` may be empty.
   OrderService(const Clock& clock, store::OrderStore* orders, InventoryService* inventory,
-               CartService* carts, PaymentGateway* gateway, OrderServiceOptions options = {});
+               CartService* carts, PaymentGateway* gateway, OrderServiceOptions options = {},
+               PlacedListener on_placed = {});
   ~OrderService();  // Stops the background loop.
   OrderService(const OrderService&) = delete;
   OrderService& operator=(const OrderService&) = delete;
@@ -211,6 +219,7 @@ class OrderService {
   CartService* carts_;
   PaymentGateway* gateway_;
   const OrderServiceOptions options_;
+  const PlacedListener on_placed_;
 
   std::array<std::mutex, 64> key_locks_;
 

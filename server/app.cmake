@@ -7,6 +7,7 @@ add_library(aisle_server STATIC
   cart_handlers.cc
   order_handlers.cc
   outbox_dispatcher.cc
+  purchase_events.cc
   replenishment_handlers.cc
   pricing_settings.cc)
 target_link_libraries(aisle_server PUBLIC

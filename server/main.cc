@@ -29,6 +29,7 @@
 #include "server/behaviour_pipeline.h"
 #include "server/cart_handlers.h"
 #include "server/order_handlers.h"
+#include "server/purchase_events.h"
 #include "server/replenishment_handlers.h"
 #include "server/outbox_dispatcher.h"
 #include "server/catalog_handlers.h"
@@ -254,7 +255,19 @@ int Serve(int argc, char** argv) {
   // Checkout charges through the built-in sandbox gateway (test card tokens,
   // commerce/payment_gateway.h) until a processor's client is wired here.
   commerce::SandboxGateway gateway;
-  commerce::OrderService orders(clock, (*store)->orders(), &inventory, &carts, &gateway);
+  // Placed orders are purchases: recorded as events (demand, preferences,
+  // replenishment) as if the storefront had sent them.
+  auto record_purchases = [&](const store::Order& order) {
+    std::vector<Event> purchases = PurchaseEventsOf(order, **index);
+    if (purchases.empty()) return;
+    if (absl::Status s = (*store)->events()->AppendEvents(purchases).get(); !s.ok()) {
+      std::cerr << "aisle: purchases of order " << order.id << " not recorded: " << s << "\n";
+      return;
+    }
+    behaviour.Accept(purchases);
+  };
+  commerce::OrderService orders(clock, (*store)->orders(), &inventory, &carts, &gateway,
+                                commerce::OrderServiceOptions(), record_purchases);
   orders.Start();  // Resumes checkouts a crash interrupted.
   OrderHandlers order_routes(&orders);
   order_routes.Register(&router);

@@ -20,6 +20,7 @@
 #include "server/inventory_handlers.h"
 #include "server/metrics.h"
 #include "server/order_handlers.h"
+#include "server/purchase_events.h"
 #include "server/ops_handlers.h"
 #include "server/personalization.h"
 #include "server/pricing_handlers.h"
@@ -92,8 +93,13 @@ class AppFixture : public ::testing::Test {
     cart_routes_ = std::make_unique<CartHandlers>(carts_.get());
     cart_routes_->Register(router_.get());
     gateway_ = std::make_unique<commerce::SandboxGateway>();
-    orders_ = std::make_unique<commerce::OrderService>(clock_, store_->orders(), inventory_.get(),
-                                                       carts_.get(), gateway_.get());
+    orders_ = std::make_unique<commerce::OrderService>(
+        clock_, store_->orders(), inventory_.get(), carts_.get(), gateway_.get(),
+        commerce::OrderServiceOptions(), [this](const store::Order& order) {
+          std::vector<Event> purchases = PurchaseEventsOf(order, *index_);
+          ASSERT_TRUE(store_->events()->AppendEvents(purchases).get().ok());
+          behaviour_->Accept(purchases);
+        });
     order_routes_ = std::make_unique<OrderHandlers>(orders_.get());
     order_routes_->Register(router_.get());
     RegisterOpsHandlers(index_.get(), &metrics_, router_.get());

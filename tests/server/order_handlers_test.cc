@@ -94,12 +94,19 @@ TEST_F(OrderRoutes, CheckoutPlacesTheOrderAndARetryAnswersWithTheSameOrder) {
   EXPECT_EQ(OnHand("tv1", "/warehouses/0/onHand"), 4u);  // msp
   EXPECT_EQ(OnHand("tv1", "/warehouses/1/onHand"), 0u);  // nyc
 
+  // The order's units are purchases for demand and replenishment.
+  auto purchases = store_->events()->CountEvents(
+      {.product_id = "tv1", .user_id = "u1", .type = EventType::kPurchase});
+  ASSERT_TRUE(purchases.ok()) << purchases.status();
+  EXPECT_EQ(*purchases, 2);
+
   r = Place(OrderBody("u1", cart), "key-1");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Header("idempotent-replayed"), "true");
   EXPECT_EQ(JsonBody(r.body).String("/id"), id);
   EXPECT_EQ(gateway_->money_movements(), 1);
   EXPECT_EQ(OnHand("tv1"), 4u);
+  EXPECT_EQ(*store_->events()->CountEvents({.product_id = "tv1", .type = EventType::kPurchase}), 2);
 
   EXPECT_EQ(JsonBody(Call("GET", "/v1/orders/" + id).body).String("/status"), "preparing");
   JsonBody mine(Call("GET", "/v1/users/u1/orders").body);
