@@ -8,6 +8,7 @@ add_library(aisle_server STATIC
   order_handlers.cc
   outbox_dispatcher.cc
   purchase_events.cc
+  serve_command.cc
   replenishment_handlers.cc
   pricing_settings.cc)
 target_link_libraries(aisle_server PUBLIC
