@@ -35,6 +35,7 @@
 #include "base/event.h"
 #include "ingest/demo_catalog.h"
 #include "proto/aisle.pb.h"
+#include "bench/load_util.h"
 #include "server/http_client.h"
 #include "server/json_writer.h"
 
@@ -42,6 +43,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using aisle::server::JsonWriter;
+using aisle::bench::MachineCpu;
+using aisle::bench::ProcessCpuSeconds;
+using aisle::bench::ReadMachineCpu;
+using aisle::bench::Rng;
+using aisle::bench::SelfCpuSeconds;
 
 enum class Mode { kEvents, kSignals };
 enum class BodyFormat { kJson, kNdjson, kProtobuf };
@@ -129,23 +135,6 @@ const char* ContentType(BodyFormat f) {
          : f == BodyFormat::kNdjson ? "application/x-ndjson"
                                     : "application/x-protobuf";
 }
-
-// splitmix64: one per connection, so threads share no random state.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  uint64_t Below(uint64_t n) { return Next() % n; }
-  double Unit() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
-
- private:
-  uint64_t state_;
-};
 
 // What an event or a price change needs to know about a demo product.
 struct CatalogEntry {
@@ -425,50 +414,6 @@ void RunConnection(int c, const Options& o, const std::vector<CatalogEntry>& cat
 }
 
 // ---------------------------------------------------------------- reporting
-
-// user + system CPU seconds of a process, from /proc/PID/stat.
-double ProcessCpuSeconds(int pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t close = stat.rfind(')');  // The command name may hold spaces.
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string skip;
-  for (int i = 3; i < 14; ++i) fields >> skip;  // Fields 3..13.
-  double utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double SelfCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto secs = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return secs(u.ru_utime) + secs(u.ru_stime);
-}
-
-// Busy and total CPU seconds of the whole machine, from /proc/stat. What the
-// server and this process did not use was used by others: on a shared VM a
-// compiler can halve the figures, and it must show in the report.
-struct MachineCpu {
-  double busy_s = 0;
-  double total_s = 0;
-};
-
-MachineCpu ReadMachineCpu() {
-  std::ifstream in("/proc/stat");
-  std::string cpu;
-  in >> cpu;  // The "cpu" line sums every core.
-  MachineCpu m;
-  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
-  for (int field = 0; field < 8; ++field) {  // user nice system idle iowait irq softirq steal
-    double v = 0;
-    in >> v;
-    m.total_s += v / tick;
-    if (field != 3 && field != 4) m.busy_s += v / tick;
-  }
-  return m;
-}
 
 std::string LoadAverage() {
   std::ifstream in("/proc/loadavg");
