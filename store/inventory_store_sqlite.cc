@@ -486,6 +486,19 @@ absl::Status RestockInTx(Transaction& tx, const std::vector<Allocation>& returne
   return absl::OkStatus();
 }
 
+absl::Status HoldUntilInTx(Transaction& tx, const std::vector<std::string>& ids, int64_t until_ms,
+                           int64_t now_ms) {
+  for (const std::string& id : ids) {
+    AISLE_ASSIGN_OR_RETURN(std::optional<Reservation> r, LoadReservation(tx, id));
+    if (!r) return ReservationNotFound(id);
+    if (r->status != ReservationStatus::kActive || !Unexpired(*r, now_ms)) continue;
+    if (r->expires_at_ms >= until_ms) continue;  // Never shortened.
+    r->expires_at_ms = until_ms;
+    AISLE_RETURN_IF_ERROR(UpdateReservation(tx, *r, now_ms));
+  }
+  return absl::OkStatus();
+}
+
 // --- Warehouses and stock ------------------------------------------------------------
 
 std::future<absl::Status> SqliteInventoryStore::UpsertWarehouses(

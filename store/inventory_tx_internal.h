@@ -41,6 +41,16 @@ absl::Status CommitInTx(Transaction& tx, const CommitRequest& request);
 // Returns units to warehouses' on hand (a cancelled order's allocations):
 // the inverse of Commit's decrements, capped at kMaxUnits per stock row.
 absl::Status RestockInTx(Transaction& tx, const std::vector<Allocation>& returned, int64_t now_ms);
+// No InventoryStore method: keeps holds alive while an order awaits a fraud
+// review (order_store.h: CreateOrderRequest::hold_reservations_until_ms).
+// Each of `ids` that is active and unexpired at now_ms gets expires_at_ms =
+// max(its own, until_ms), never shorter and without counting an extension;
+// committed, released or expired ones are left as they are (reviving an
+// expired hold could promise units someone else has reserved since).
+// NotFound reservation_not_found for an unknown id. The caller checked
+// now_ms < until_ms <= now_ms + kMaxReservationTtlMs.
+absl::Status HoldUntilInTx(Transaction& tx, const std::vector<std::string>& ids, int64_t until_ms,
+                           int64_t now_ms);
 
 }  // namespace aisle::store::internal
 

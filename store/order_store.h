@@ -13,7 +13,8 @@
 // over a user's orders, for the velocity rules) can overflow.
 //
 // Card data: only a gateway's payment token and the card's last 4 digits are
-// ever stored. A token (or a failure reason) that looks like a card number is
+// ever stored. A token (or a failure reason, a risk record's details, a
+// review note) that looks like a card number is
 // refused with InvalidArgument before it reaches the writer, and the error
 // never repeats the offending text (see ContainsCardNumber).
 //
@@ -62,6 +63,12 @@ inline constexpr int64_t kMaxItemQuantity = 1'000'000'000;
 inline constexpr int64_t kMaxListLimit = 1000;
 // Idempotency keys are at most this many bytes (Stripe's limit).
 inline constexpr size_t kMaxIdempotencyKeyBytes = 255;
+// Bounds of what the storefront sends for fraud screening (an order's
+// device_fingerprint, ip_address, session_id) and of what screening stores
+// (RiskRecord::details, a review's note), in bytes.
+inline constexpr size_t kMaxClientFieldBytes = 256;
+inline constexpr size_t kMaxRiskDetailsBytes = 64 * 1024;
+inline constexpr size_t kMaxReviewNoteBytes = 4096;
 
 // Reason codes that start the message of domain errors.
 // FailedPrecondition (CreateOrder): the idempotency key was used for a
@@ -95,6 +102,16 @@ inline constexpr char kCartChangedReason[] = "cart_changed";
 inline constexpr char kFulfillmentTaskCancelledReason[] = "fulfillment_task_cancelled";
 // (CreateOrder with close_cart also fails with cart_store.h's cart_not_found
 // and cart_not_active.)
+// NotFound (TransitionOrder with a review): the order has no risk record.
+inline constexpr char kRiskNotFoundReason[] = "risk_not_found";
+// FailedPrecondition (TransitionOrder with a review): the order's risk
+// record is not awaiting a review (none was needed, or it was decided).
+inline constexpr char kReviewNotPendingReason[] = "review_not_pending";
+
+// RiskRecord::review_status values (ReviewDecision::status takes the last two).
+inline constexpr char kReviewPending[] = "pending";
+inline constexpr char kReviewApproved[] = "approved";
+inline constexpr char kReviewRejected[] = "rejected";
 
 // For a status_changed error: the order's status when the compare-and-set
 // was refused, carried in a status payload (and repeated in the message).
@@ -157,6 +174,14 @@ struct Order {
   // a charge retried with the order's idempotency key and this token
   // returns the first charge's outcome. Empty for orders made without one.
   std::string payment_token;
+  // What the storefront said about the client (fraud screening), each UTF-8
+  // of at most kMaxClientFieldBytes, empty when unknown (and for orders
+  // placed before migration 10): a device fingerprint, the client's IP
+  // address as text exactly as sent (v4 or v6; not parsed here), the
+  // storefront session id.
+  std::string device_fingerprint;
+  std::string ip_address;
+  std::string session_id;
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;          // Last status change.
   std::vector<OrderItem> items;       // By line.
@@ -170,6 +195,37 @@ struct OutboxMessage {
   std::string kind;     // 1-64 chars of [a-z0-9_.-], e.g. "order.confirmed".
   std::string payload;  // UTF-8 (commerce's JSON), may be empty.
   bool operator==(const OutboxMessage&) const = default;
+};
+
+// A fraud assessment of an order (issue E), stored with it: commerce scores,
+// the store keeps the result and the review queue. One per order.
+struct RiskRecord {
+  double score = 0;    // In [0, 1] (finite).
+  std::string level;   // commerce's name ("low", "high"): 1-64 chars of [a-z0-9_.-].
+  std::string action;  // commerce's name ("approve", "review", "block"): as level.
+  // commerce's JSON (the analyzers' scores and factors), opaque here: UTF-8,
+  // at most kMaxRiskDetailsBytes, and, as every ledger text, no run of 12 or
+  // more digits (ContainsCardNumber). Beware what that refuses besides card
+  // numbers: a double printed at full precision (0.30000000000000004), a
+  // millisecond timestamp (1700000000000), a numeric id. Round scores and
+  // write times in seconds or leave them to assessed_at_ms.
+  std::string details;
+  // 0 in CreateOrderRequest::risk: the order's created_at.
+  int64_t assessed_at_ms = 0;
+  // nullopt: no review was needed; else kReviewPending until a
+  // TransitionRequest::review decides it (kReviewApproved, kReviewRejected).
+  std::optional<std::string> review_status;
+  std::optional<int64_t> reviewed_at_ms;  // Set iff decided.
+  std::string review_note;                // The decision's note; "" before.
+  bool operator==(const RiskRecord&) const = default;
+};
+
+// An operator's decision on a pending review.
+struct ReviewDecision {
+  std::string status;  // kReviewApproved or kReviewRejected.
+  // UTF-8, at most kMaxReviewNoteBytes, no card number (it is free text an
+  // operator types); may be empty.
+  std::string note;
 };
 
 // A cart line an order was built from, as the caller read it.
@@ -217,6 +273,26 @@ struct CreateOrderRequest {
   // (cart_changed otherwise: a line was added or changed after the caller
   // read the cart). Not checked on an idempotent replay.
   std::optional<std::vector<CartLineRef>> close_cart;
+
+  // Fraud screening (see Order; each validated UTF-8 of at most
+  // kMaxClientFieldBytes, may be empty).
+  std::string device_fingerprint;
+  std::string ip_address;
+  std::string session_id;
+  // The order's assessment, written in the same transaction (nothing is
+  // written on an idempotent replay). review_status must be nullopt or
+  // kReviewPending, reviewed_at_ms unset and review_note empty: a decision
+  // is a later transition's. InvalidArgument naming "risk.<field>" otherwise
+  // (a score outside [0, 1], a card-number-like run in details, ...).
+  std::optional<RiskRecord> risk;
+  // When > 0 (the order is held for a review, which keeps its stock): the
+  // close_cart lines' reservations that are active and unexpired get
+  // expires_at_ms = max(theirs, this) in the same transaction, so the
+  // sweeper leaves them alone while an operator decides (the extension does
+  // not count against the shopper's Extend limit; expired or ended holds are
+  // left as they are, and the stock commit after approval reports them).
+  // Requires close_cart; must be in (now_ms, now_ms + kMaxReservationTtlMs].
+  int64_t hold_reservations_until_ms = 0;
 };
 
 struct CreateOrderResult {
@@ -327,6 +403,13 @@ struct TransitionRequest {
   // ordered and its lines' active reservations are released): a checkout
   // that failed before allocation gives the shopper the cart back.
   bool reopen_cart = false;
+  // An operator's decision on the order's fraud review, recorded (status,
+  // note, reviewed_at_ms = at_ms) in the same transaction: the order's risk
+  // record must be pending (NotFound risk_not_found without a record,
+  // FailedPrecondition review_not_pending otherwise). Checked after the
+  // status compare-and-set, so a decision racing another fails with
+  // status_changed when the other one moved the order.
+  std::optional<ReviewDecision> review;
 };
 
 struct TransitionResult {
@@ -335,6 +418,37 @@ struct TransitionResult {
   std::optional<Payment> payment;                  // As stored (id, user_id set).
   std::vector<FulfillmentTask> fulfillment_tasks;  // As stored.
   std::optional<int64_t> outbox_seq;               // The outbox message's seq.
+  std::optional<RiskRecord> risk;                  // As stored after `review`, if set.
+};
+
+// An order awaiting a fraud review with its assessment (ListPendingReviews).
+struct PendingReview {
+  Order order;  // With items and history.
+  RiskRecord risk;
+  bool operator==(const PendingReview&) const = default;
+};
+
+// Card reuse around one payment token (CardUsage). Tokens are the card's
+// identity: the sandbox gateway issues one stable token per card.
+struct CardUsageCounts {
+  // Distinct non-empty tokens in the user's payments (a card counts once
+  // it was tried, declined or not); the token asked about counts only if
+  // the user has used it.
+  int64_t distinct_cards_of_user = 0;
+  // Distinct users whose payments used the token, the user included if so.
+  int64_t distinct_users_of_card = 0;
+  // The user's payments with the token (0: the card is new to the account).
+  int64_t user_payments_with_card = 0;
+  bool operator==(const CardUsageCounts&) const = default;
+};
+
+// Device reuse around one fingerprint (DeviceUsage), from orders.
+struct DeviceUsageCounts {
+  // The user's orders placed with the fingerprint (0: a new device).
+  int64_t user_orders_with_device = 0;
+  // Distinct users who placed orders with it, the user included if so.
+  int64_t distinct_users_of_device = 0;
+  bool operator==(const DeviceUsageCounts&) const = default;
 };
 
 // An outbox row.
@@ -366,7 +480,8 @@ class OrderStore {
   // FailedPrecondition idempotency_key_reused. Concurrent calls with one key
   // yield exactly one order. InvalidArgument for a bad request (nothing is
   // written): empty user_id or items, a malformed currency or country,
-  // amounts out of range, subtotal_cents != the items' sum.
+  // amounts out of range, subtotal_cents != the items' sum, a bad risk
+  // record or hold_reservations_until_ms.
   virtual std::future<absl::StatusOr<CreateOrderResult>> CreateOrder(
       CreateOrderRequest request) = 0;
 
@@ -375,8 +490,9 @@ class OrderStore {
   // fulfillment tasks, all or nothing. NotFound order_not_found;
   // FailedPrecondition status_changed (the current status in the message
   // and in CurrentOrderStatus) when the order is not in `expected_from`;
-  // then the errors of RecordPayment and CreateFulfillmentTasks. Legality of
-  // the move is the caller's business.
+  // then risk_not_found / review_not_pending for a review, the errors of
+  // RecordPayment and CreateFulfillmentTasks. Legality of the move is the
+  // caller's business.
   virtual std::future<absl::StatusOr<TransitionResult>> TransitionOrder(
       TransitionRequest request) = 0;
 
@@ -411,6 +527,30 @@ class OrderStore {
   // Failed payments of the user's orders at or after since_ms.
   virtual absl::StatusOr<int64_t> CountFailedPayments(std::string_view user_id,
                                                       int64_t since_ms) const = 0;
+  // Card reuse from payments at or after since_ms (every kind and status).
+  // An empty token has no usage: only distinct_cards_of_user is counted.
+  // InvalidArgument for an empty user_id, a bad since_ms.
+  virtual absl::StatusOr<CardUsageCounts> CardUsage(std::string_view user_id,
+                                                    std::string_view token,
+                                                    int64_t since_ms) const = 0;
+  // Device reuse from orders created at or after since_ms (every status; 0
+  // for all time). An empty fingerprint (unknown device) counts nothing.
+  virtual absl::StatusOr<DeviceUsageCounts> DeviceUsage(std::string_view user_id,
+                                                        std::string_view fingerprint,
+                                                        int64_t since_ms) const = 0;
+  // (The geography and order-value rules read the user's past orders,
+  // shipping coordinates, countries and totals included, with
+  // ListOrdersOfUser.)
+
+  // --- Fraud reviews (issue E) ----------------------------------------------------
+
+  // The order's assessment; nullopt when it has none (or is unknown).
+  virtual absl::StatusOr<std::optional<RiskRecord>> GetRisk(std::string_view order_id) const = 0;
+
+  // Orders whose review is pending, oldest assessment first (ties by order
+  // id), with their assessments, read in one snapshot; `limit` in
+  // [1, kMaxListLimit].
+  virtual absl::StatusOr<std::vector<PendingReview>> ListPendingReviews(int64_t limit) const = 0;
 
   // --- Payments -------------------------------------------------------------------
 

@@ -55,6 +55,18 @@ absl::Status CheckTime(int64_t ms, std::string_view field) {
 
 absl::Status CheckLimit(int64_t limit) { return CheckInRange(limit, 1, kMaxListLimit, "limit"); }
 
+// A status name or an outbox kind: 1-64 chars of [a-z0-9_.-].
+absl::Status CheckToken(std::string_view value, std::string_view field) {
+  constexpr size_t kMaxTokenBytes = 64;
+  const bool ok = !value.empty() && value.size() <= kMaxTokenBytes &&
+                  std::all_of(value.begin(), value.end(), [](char c) {
+                    return (c >= 'a' && c <= 'z') || IsDigit(c) || c == '_' || c == '.' || c == '-';
+                  });
+  if (ok) return absl::OkStatus();
+  return InvalidArgumentError(
+      absl::StrCat(std::string(field), ": must be 1-64 characters of [a-z0-9_.-]"), field);
+}
+
 // UTF-8, possibly empty.
 absl::Status CheckUtf8(std::string_view value, std::string_view field) {
   if (const auto bad = FindInvalidUtf8(value)) {

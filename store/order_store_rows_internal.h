@@ -43,6 +43,10 @@ absl::Status CheckTime(int64_t ms, std::string_view field);
 
 absl::Status CheckLimit(int64_t limit);
 
+// A status name, an outbox kind, a risk level or action: 1-64 chars of
+// [a-z0-9_.-].
+absl::Status CheckToken(std::string_view value, std::string_view field);
+
 // UTF-8, possibly empty.
 absl::Status CheckUtf8(std::string_view value, std::string_view field);
 
@@ -113,6 +117,28 @@ absl::Status CloseCart(Transaction& tx, std::string_view cart_id,
 // A transition's release_reservations, commit_stock, restock,
 // cancel_fulfillment and reopen_cart, in that order, at request.at_ms.
 absl::Status ApplyTransitionEffects(Transaction& tx, const TransitionRequest& request);
+
+// --- Fraud screening (order_risk_sqlite.cc) ------------------------------------------
+
+// Caller-thread validation of CreateOrderRequest's client fields, risk and
+// hold_reservations_until_ms (now_ms resolved), and of a transition's review.
+absl::Status CheckScreening(const CreateOrderRequest& request);
+absl::Status CheckReviewDecision(const std::optional<ReviewDecision>& review);
+
+// CreateOrder's screening writes for the new order `order_id`, at now_ms:
+// the risk row (assessed_at_ms 0 becomes now_ms) and the review hold.
+absl::Status WriteScreening(Transaction& tx, const CreateOrderRequest& request,
+                            std::string_view order_id, int64_t now_ms);
+
+// Records `review` on the order's pending risk row at at_ms; the row as
+// stored. risk_not_found / review_not_pending.
+absl::StatusOr<RiskRecord> ApplyReviewDecision(Transaction& tx, std::string_view order_id,
+                                               const ReviewDecision& review, int64_t at_ms);
+
+// The orders `ids`, just listed in the reader's current snapshot (so they
+// exist), with items and history (order_store_sqlite.cc).
+absl::StatusOr<std::vector<Order>> LoadListedOrders(Connection& reader,
+                                                    const std::vector<std::string>& ids);
 
 }  // namespace aisle::store::internal
 

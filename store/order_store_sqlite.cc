@@ -100,18 +100,6 @@ namespace {
 
 // --- Validation (caller's thread) ---------------------------------------------------
 
-// A status name or an outbox kind: 1-64 chars of [a-z0-9_.-].
-absl::Status CheckToken(std::string_view value, std::string_view field) {
-  constexpr size_t kMaxTokenBytes = 64;
-  const bool ok = !value.empty() && value.size() <= kMaxTokenBytes &&
-                  std::all_of(value.begin(), value.end(), [](char c) {
-                    return (c >= 'a' && c <= 'z') || IsDigit(c) || c == '_' || c == '.' || c == '-';
-                  });
-  if (ok) return absl::OkStatus();
-  return InvalidArgumentError(
-      absl::StrCat(std::string(field), ": must be 1-64 characters of [a-z0-9_.-]"), field);
-}
-
 bool AllUpper(std::string_view value, size_t length) {
   return value.size() == length &&
          std::all_of(value.begin(), value.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
@@ -229,6 +217,7 @@ absl::Status CheckTransitionRequest(const TransitionRequest& r) {
   AISLE_RETURN_IF_ERROR(CheckUtf8(r.reason, "reason"));
   AISLE_RETURN_IF_ERROR(CheckTime(r.at_ms, "at_ms"));
   AISLE_RETURN_IF_ERROR(CheckOutbox(r.outbox));
+  AISLE_RETURN_IF_ERROR(CheckReviewDecision(r.review));
   if (r.payment) {
     AISLE_RETURN_IF_ERROR(CheckPayment(*r.payment, /*order_id_required=*/false));
     if (!r.payment->order_id.empty() && r.payment->order_id != r.order_id) {
@@ -243,10 +232,11 @@ absl::Status CheckTransitionRequest(const TransitionRequest& r) {
 // --- Rows --------------------------------------------------------------------------------
 
 // Columns OrderFromRow reads, in order (a macro so SQL texts are literals).
-#define AISLE_ORDER_COLUMNS                                                                     \
-  "id, user_id, cart_id, status, status_reason, currency, subtotal_cents, total_cents, "        \
-  "ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, " \
-  "ship_latitude, ship_longitude, billing_country, created_at_ms, updated_at_ms, payment_token"
+#define AISLE_ORDER_COLUMNS                                                                       \
+  "id, user_id, cart_id, status, status_reason, currency, subtotal_cents, total_cents, "          \
+  "ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, "   \
+  "ship_latitude, ship_longitude, billing_country, created_at_ms, updated_at_ms, payment_token, " \
+  "device_fingerprint, ip_address, session_id"
 
 Order OrderFromRow(const Query& row) {
   Order o;
@@ -271,6 +261,9 @@ Order OrderFromRow(const Query& row) {
   o.created_at_ms = row.Int64(18);
   o.updated_at_ms = row.Int64(19);
   o.payment_token = row.Text(20);
+  o.device_fingerprint = row.Text(21);
+  o.ip_address = row.Text(22);
+  o.session_id = row.Text(23);
   return o;
 }
 
@@ -368,7 +361,8 @@ absl::Status InsertOrder(Transaction& tx, const Order& o) {
     AISLE_ASSIGN_OR_RETURN(
         Query insert,
         tx.Prepare("INSERT INTO orders(" AISLE_ORDER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                   "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"));
+                   "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+                   "?22, ?23, ?24)"));
     insert.Bind(1, o.id);
     insert.Bind(2, o.user_id);
     insert.Bind(3, o.cart_id);
@@ -390,6 +384,9 @@ absl::Status InsertOrder(Transaction& tx, const Order& o) {
     insert.Bind(19, o.created_at_ms);
     insert.Bind(20, o.updated_at_ms);
     insert.Bind(21, o.payment_token);
+    insert.Bind(22, o.device_fingerprint);
+    insert.Bind(23, o.ip_address);
+    insert.Bind(24, o.session_id);
     AISLE_RETURN_IF_ERROR(insert.Run());
   }
   AISLE_ASSIGN_OR_RETURN(Query item,
@@ -429,6 +426,11 @@ absl::StatusOr<int64_t> InsertOutbox(Transaction& tx, std::string_view order_id,
 
 }  // namespace
 
+absl::StatusOr<std::vector<Order>> LoadListedOrders(Connection& reader,
+                                                    const std::vector<std::string>& ids) {
+  return LoadOrders(reader, ids);
+}
+
 // --- Orders ------------------------------------------------------------------------------
 
 std::future<absl::StatusOr<CreateOrderResult>> SqliteOrderStore::CreateOrder(
@@ -437,6 +439,10 @@ std::future<absl::StatusOr<CreateOrderResult>> SqliteOrderStore::CreateOrder(
     return ReadyError<CreateOrderResult>(std::move(status));
   }
   request.now_ms = Now(request.now_ms);
+  // After Now: the review hold is bounded relative to the creation time.
+  if (absl::Status status = CheckScreening(request); !status.ok()) {
+    return ReadyError<CreateOrderResult>(std::move(status));
+  }
   return backend_.writer->Submit([this, request = std::move(request)](
                                      Transaction& tx) -> absl::StatusOr<CreateOrderResult> {
     if (!request.idempotency_key.empty()) {
@@ -482,6 +488,9 @@ std::future<absl::StatusOr<CreateOrderResult>> SqliteOrderStore::CreateOrder(
             .shipping = request.shipping,
             .billing_country = request.billing_country,
             .payment_token = request.payment_token,
+            .device_fingerprint = request.device_fingerprint,
+            .ip_address = request.ip_address,
+            .session_id = request.session_id,
             .created_at_ms = request.now_ms,
             .updated_at_ms = request.now_ms,
             .items = request.items,
@@ -503,6 +512,7 @@ std::future<absl::StatusOr<CreateOrderResult>> SqliteOrderStore::CreateOrder(
     }
     for (size_t i = 0; i < o.items.size(); ++i) o.items[i].line = static_cast<int>(i + 1);
     AISLE_RETURN_IF_ERROR(InsertOrder(tx, o));
+    AISLE_RETURN_IF_ERROR(WriteScreening(tx, request, o.id, request.now_ms));
     if (!request.idempotency_key.empty()) {
       AISLE_ASSIGN_OR_RETURN(
           Query key, tx.Prepare("INSERT INTO idempotency_keys(key, order_id, request_fingerprint, "
@@ -568,6 +578,10 @@ std::future<absl::StatusOr<TransitionResult>> SqliteOrderStore::TransitionOrder(
       update.Bind(5, request.expected_from);
       AISLE_RETURN_IF_ERROR(update.Run());
       if (tx.Changes() != 1) return absl::InternalError("store: order changed mid-job");
+    }
+    if (request.review) {
+      AISLE_ASSIGN_OR_RETURN(
+          result.risk, ApplyReviewDecision(tx, request.order_id, *request.review, request.at_ms));
     }
     AISLE_RETURN_IF_ERROR(InsertHistory(tx, request.order_id, result.change));
     for (const StatusChange& change : result.then_changes) {

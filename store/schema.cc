@@ -302,6 +302,50 @@ constexpr std::string_view kPurchasesByProduct = R"sql(
 CREATE INDEX events_purchases_by_product ON events(product_id, ts_ms) WHERE type = 3;
 )sql";
 
+// Fraud screening (issue E). The storefront's device fingerprint, client IP
+// (text exactly as sent: v4 or v6, no parsing here) and session id are kept
+// on the order, '' when unknown, for the device and geography rules.
+//
+// orders_by_fingerprint answers "which accounts used this device since T"
+// and "has this user ordered from it" from the index alone; partial, since
+// most orders of old clients have no fingerprint. The payments indexes do
+// the same for cards: the sandbox gateway's token IS the card's identity
+// (one token per card, stable across orders), so "distinct cards of a user
+// since T" is distinct tokens in payments_by_user_token and "distinct users
+// of a card since T" distinct users in payments_by_token.
+//
+// order_risk: one assessment per order, written in the order's creation
+// commit. `details` is commerce's JSON (factors), opaque here; like every
+// ledger text it refuses a run of 12 digits. review_status is NULL when no
+// review was needed, else pending until an operator decides;
+// order_risk_pending lists the review queue oldest first. A rowid table
+// (not WITHOUT ROWID): details may be a few kilobytes.
+constexpr std::string_view kFraud = R"sql(
+ALTER TABLE orders ADD COLUMN device_fingerprint TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN ip_address TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX orders_by_fingerprint ON orders(device_fingerprint, created_at_ms, user_id)
+  WHERE device_fingerprint <> '';
+CREATE INDEX payments_by_user_token ON payments(user_id, at_ms, token) WHERE token <> '';
+CREATE INDEX payments_by_token ON payments(token, at_ms, user_id) WHERE token <> '';
+CREATE TABLE order_risk (
+  order_id TEXT PRIMARY KEY REFERENCES orders(id),
+  score REAL NOT NULL CHECK (score BETWEEN 0 AND 1),
+  level TEXT NOT NULL CHECK (level <> ''),
+  action TEXT NOT NULL CHECK (action <> ''),
+  details TEXT NOT NULL
+    CHECK (details NOT GLOB '*[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]*'),
+  assessed_at_ms INTEGER NOT NULL,
+  review_status TEXT CHECK (review_status IN ('pending', 'approved', 'rejected')),
+  reviewed_at_ms INTEGER
+    CHECK ((reviewed_at_ms IS NOT NULL) = (coalesce(review_status, 'pending') <> 'pending')),
+  review_note TEXT NOT NULL
+    CHECK (review_note NOT GLOB '*[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]*')
+) STRICT;
+CREATE INDEX order_risk_pending ON order_risk(assessed_at_ms, order_id)
+  WHERE review_status = 'pending';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "events", kEvents},
     {2, "product_signals", kProductSignals},
@@ -312,6 +356,7 @@ constexpr Migration kMigrations[] = {
     {7, "orders", kOrders},
     {8, "checkout", kCheckout},
     {9, "purchases_by_product", kPurchasesByProduct},
+    {10, "fraud", kFraud},
 };
 
 }  // namespace

@@ -217,6 +217,13 @@ class SqliteOrderStore final : public OrderStore {
                                                                 int64_t since_ms) const override;
   absl::StatusOr<int64_t> CountFailedPayments(std::string_view user_id,
                                               int64_t since_ms) const override;
+  absl::StatusOr<CardUsageCounts> CardUsage(std::string_view user_id, std::string_view token,
+                                            int64_t since_ms) const override;
+  absl::StatusOr<DeviceUsageCounts> DeviceUsage(std::string_view user_id,
+                                                std::string_view fingerprint,
+                                                int64_t since_ms) const override;
+  absl::StatusOr<std::optional<RiskRecord>> GetRisk(std::string_view order_id) const override;
+  absl::StatusOr<std::vector<PendingReview>> ListPendingReviews(int64_t limit) const override;
   std::future<absl::StatusOr<Payment>> RecordPayment(Payment payment) override;
   absl::StatusOr<std::vector<Payment>> ListPayments(std::string_view order_id) const override;
   std::future<absl::StatusOr<std::vector<FulfillmentTask>>> CreateFulfillmentTasks(
