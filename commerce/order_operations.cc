@@ -14,7 +14,6 @@
 
 namespace aisle::commerce {
 namespace internal {
-namespace {
 
 void AppendJsonString(std::string_view text, std::string* out) {
   out->push_back('"');
@@ -38,8 +37,6 @@ void AppendJsonString(std::string_view text, std::string* out) {
   }
   out->push_back('"');
 }
-
-}  // namespace
 
 absl::Status Reason(absl::StatusCode code, std::string_view reason, std::string_view details) {
   return absl::Status(code, absl::StrCat(std::string(reason), ": ", std::string(details)));
@@ -207,6 +204,13 @@ absl::StatusOr<store::Order> OrderService::Transition(const std::string& order_i
         request.release_reservations.push_back(line.reservation_id);
         touched.push_back(line.product_id);
       }
+    }
+    // Cancelling an order held for review decides the review too, so it
+    // leaves the review queue.
+    AISLE_ASSIGN_OR_RETURN(const std::optional<store::RiskRecord> risk, orders_->GetRisk(order_id));
+    if (risk && risk->review_status == store::kReviewPending) {
+      request.review = store::ReviewDecision{.status = store::kReviewRejected,
+                                             .note = absl::StrCat("cancelled: ", reason)};
     }
   }
   std::optional<store::Payment> refund = request.payment;

@@ -83,6 +83,7 @@ std::string ScopedKey(const PlaceOrderRequest& r) {
 
 // A replay must be the same request: same user, cart and card token.
 bool SameRequest(const store::Order& order, const PlaceOrderRequest& request) {
+  // The client fields (IP, device, session) may differ on a retry.
   return order.user_id == request.user_id && order.cart_id == request.cart_id &&
          order.payment_token == request.payment_token;
 }
@@ -151,6 +152,14 @@ absl::Status CheckoutFailureOf(const store::Order& order) {
   for (const store::StatusChange& change : order.history) {
     if (change.to_status == OrderStatusName(OrderStatus::kPreparing)) return absl::OkStatus();
   }
+  if (order.status == OrderStatusName(OrderStatus::kPending)) {
+    return internal::Reason(absl::StatusCode::kUnavailable, kOrderUnderReviewReason,
+                            "the order is held for a fraud review; nothing was charged yet");
+  }
+  if (order.status_reason == kFraudBlockedStatusReason) {
+    return internal::Reason(absl::StatusCode::kPermissionDenied, kFraudBlockedStatusReason,
+                            "the order was blocked by fraud screening; nothing was charged");
+  }
   if (order.status == OrderStatusName(OrderStatus::kPaymentProcessing) ||
       order.status == OrderStatusName(OrderStatus::kPaymentConfirmed)) {
     return internal::Reason(absl::StatusCode::kUnavailable, kPaymentPendingReason,
@@ -173,14 +182,15 @@ absl::Status CheckoutFailureOf(const store::Order& order) {
 OrderService::OrderService(const Clock& clock, store::OrderStore* orders,
                            InventoryService* inventory, CartService* carts,
                            PaymentGateway* gateway, OrderServiceOptions options,
-                           PlacedListener on_placed)
+                           PlacedListener on_placed, FraudScreen* fraud)
     : clock_(clock),
       orders_(orders),
       inventory_(inventory),
       carts_(carts),
       gateway_(gateway),
       options_(std::move(options)),
-      on_placed_(std::move(on_placed)) {}
+      on_placed_(std::move(on_placed)),
+      fraud_(fraud) {}
 
 OrderService::~OrderService() { Stop(); }
 
@@ -209,13 +219,65 @@ absl::StatusOr<CheckoutResult> OrderService::PlaceOrder(const PlaceOrderRequest&
     }
   }
   AISLE_ASSIGN_OR_RETURN(const Checkout checkout, ReadCart(request));
-  AISLE_ASSIGN_OR_RETURN(store::CreateOrderResult created, Create(request, scoped_key, checkout));
+  // Screening runs before anything is written or charged; its verdict
+  // decides how far the creation commit takes the order.
+  std::optional<FraudAssessment> assessment;
+  if (fraud_ != nullptr) {
+    AISLE_ASSIGN_OR_RETURN(assessment, fraud_->Screen(ScreeningOf(request, checkout)));
+  }
+  const FraudAction action = assessment ? assessment->action : FraudAction::kApprove;
+  AISLE_ASSIGN_OR_RETURN(store::CreateOrderResult created,
+                         Create(request, scoped_key, checkout, assessment));
   if (!created.created) {
     return CheckoutResult{.order = created.order,
                           .replayed = true,
                           .failure = CheckoutFailureOf(created.order)};
   }
-  return Process(std::move(created.order), checkout.lines);
+  switch (action) {
+    case FraudAction::kApprove:
+      return Process(std::move(created.order), checkout.lines);
+    case FraudAction::kReview:
+      return CheckoutResult{.order = std::move(created.order),
+                            .failure = CheckoutFailureOf(created.order)};
+    case FraudAction::kBlock:
+      break;
+  }
+  return Block(std::move(created.order), checkout.lines);
+}
+
+ScreeningRequest OrderService::ScreeningOf(const PlaceOrderRequest& request,
+                                           const Checkout& checkout) const {
+  return ScreeningRequest{.user_id = request.user_id,
+                          .currency = checkout.currency,
+                          .total_cents = checkout.subtotal_cents,
+                          .payment_token = request.payment_token,
+                          .shipping = request.shipping,
+                          .billing_country = request.billing_country,
+                          .ip_address = request.ip_address,
+                          .device_fingerprint = request.device_fingerprint,
+                          .session_id = request.session_id};
+}
+
+CheckoutResult OrderService::Block(store::Order order,
+                                   const std::vector<store::CartLineRef>& lines) {
+  // Nothing was charged; the holds go back and the cart stays closed.
+  store::TransitionRequest block{
+      .order_id = order.id,
+      .expected_from = order.status,
+      .to = std::string(OrderStatusName(OrderStatus::kCancelled)),
+      .reason = kFraudBlockedStatusReason,
+      .at_ms = clock_.NowMillis(),
+      .outbox = internal::OrderMessage(order, "order.cancelled", OrderStatus::kCancelled,
+                                       kFraudBlockedStatusReason),
+      .release_reservations = ReservationIds(lines)};
+  absl::StatusOr<store::TransitionResult> done = orders_->TransitionOrder(std::move(block)).get();
+  PublishAvailability(ProductIds(lines));
+  absl::StatusOr<store::Order> now = GetOrder(order.id);
+  if (!done.ok() || !now.ok()) {
+    return CheckoutResult{.order = std::move(order),
+                          .failure = done.ok() ? now.status() : done.status()};
+  }
+  return CheckoutResult{.order = *now, .failure = CheckoutFailureOf(*now)};
 }
 
 absl::StatusOr<OrderService::Checkout> OrderService::ReadCart(const PlaceOrderRequest& request) {
@@ -267,9 +329,11 @@ absl::StatusOr<OrderService::Checkout> OrderService::ReadCart(const PlaceOrderRe
   return checkout;
 }
 
-absl::StatusOr<store::CreateOrderResult> OrderService::Create(const PlaceOrderRequest& request,
-                                                              const std::string& scoped_key,
-                                                              const Checkout& checkout) {
+absl::StatusOr<store::CreateOrderResult> OrderService::Create(
+    const PlaceOrderRequest& request, const std::string& scoped_key, const Checkout& checkout,
+    const std::optional<FraudAssessment>& assessment) {
+  const int64_t now = clock_.NowMillis();
+  const FraudAction action = assessment ? assessment->action : FraudAction::kApprove;
   store::CreateOrderRequest create{
       .idempotency_key = scoped_key,
       .request_fingerprint = scoped_key.empty() ? "" : Fingerprint(request),
@@ -282,10 +346,19 @@ absl::StatusOr<store::CreateOrderResult> OrderService::Create(const PlaceOrderRe
       .billing_country = request.billing_country,
       .items = checkout.items,
       .status = std::string(OrderStatusName(OrderStatus::kPending)),
-      .then_statuses = {std::string(OrderStatusName(OrderStatus::kPaymentProcessing))},
       .payment_token = request.payment_token,
-      .now_ms = clock_.NowMillis(),
-      .close_cart = checkout.lines};
+      .now_ms = now,
+      .close_cart = checkout.lines,
+      .device_fingerprint = request.device_fingerprint,
+      .ip_address = request.ip_address,
+      .session_id = request.session_id};
+  // Approved: on to payment in the same commit. Held for review: pending,
+  // the stock held until an operator decides. Blocked: cancelled next.
+  if (action == FraudAction::kApprove) {
+    create.then_statuses = {std::string(OrderStatusName(OrderStatus::kPaymentProcessing))};
+  }
+  if (action == FraudAction::kReview) create.hold_reservations_until_ms = now + options_.review_hold_ms;
+  if (assessment) create.risk = RiskRecordOf(*assessment);
   return orders_->CreateOrder(std::move(create)).get();
 }
 

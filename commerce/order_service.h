@@ -61,6 +61,8 @@
 #include "base/geo.h"
 #include "base/status.h"
 #include "commerce/cart_service.h"
+#include "commerce/fraud.h"
+#include "commerce/fraud_screen.h"
 #include "commerce/inventory_service.h"
 #include "commerce/order_state.h"
 #include "commerce/payment_gateway.h"
@@ -79,6 +81,8 @@ inline constexpr char kPaymentDeclinedReason[] = "payment_declined";          //
 inline constexpr char kPaymentPendingReason[] = "payment_pending";            // Unavailable.
 inline constexpr char kOrderProcessingReason[] = "order_processing";          // FailedPrecondition.
 inline constexpr char kOrderCancelledReason[] = "order_cancelled";            // FailedPrecondition.
+inline constexpr char kOrderUnderReviewReason[] = "order_under_review";       // Unavailable.
+inline constexpr char kOrderNotUnderReviewReason[] = "order_not_under_review";  // FailedPrecondition.
 
 // Status reasons recorded in the order's history.
 inline constexpr char kPaymentFailedStatusReason[] = "payment_failed";
@@ -86,6 +90,10 @@ inline constexpr char kInventoryUnavailableStatusReason[] = "inventory_unavailab
 inline constexpr char kPaymentUnresolvedStatusReason[] = "payment_unresolved";
 // The gateway refused the request itself (not the card): nothing was charged.
 inline constexpr char kPaymentErrorStatusReason[] = "payment_error";
+// Fraud screening (issue E): blocked at checkout, or rejected by a reviewer.
+// kFraudBlockedStatusReason is also the failure's reason (PermissionDenied).
+inline constexpr char kFraudBlockedStatusReason[] = "fraud_blocked";
+inline constexpr char kFraudRejectedStatusReason[] = "fraud_rejected";
 
 struct OrderServiceOptions {
   // The currency of lines whose product has none.
@@ -103,6 +111,10 @@ struct OrderServiceOptions {
   int64_t unresolved_payment_timeout_ms = 900'000;
   // How often the background loop (Start) runs ResumeInterrupted.
   int64_t resume_interval_ms = 30'000;
+  // How long an order held for a fraud review keeps its stock: its
+  // reservations are extended to this (7 days), past the shopper's 15
+  // minutes, so a reviewer can approve without the stock running out.
+  int64_t review_hold_ms = 7LL * 24 * 3'600'000;
 };
 
 struct PlaceOrderRequest {
@@ -114,6 +126,12 @@ struct PlaceOrderRequest {
   // warehouses; the storefront geocodes the address).
   store::ShippingAddress shipping;
   std::string billing_country;  // Optional.
+  // For fraud screening, each optional (<= 256 bytes): the shopper's IP
+  // address as the storefront saw it, a device fingerprint, the storefront
+  // session the behaviour events carry.
+  std::string ip_address;
+  std::string device_fingerprint;
+  std::string session_id;
 };
 
 struct CheckoutResult {
@@ -138,10 +156,11 @@ absl::Status CheckoutFailureOf(const store::Order& order);
 
 class OrderService {
  public:
-  // `on_placed` may be empty.
+  // `on_placed` may be empty; `fraud` may be null (no screening: every
+  // order is approved).
   OrderService(const Clock& clock, store::OrderStore* orders, InventoryService* inventory,
                CartService* carts, PaymentGateway* gateway, OrderServiceOptions options = {},
-               PlacedListener on_placed = {});
+               PlacedListener on_placed = {}, FraudScreen* fraud = nullptr);
   ~OrderService();  // Stops the background loop.
   OrderService(const OrderService&) = delete;
   OrderService& operator=(const OrderService&) = delete;
@@ -172,6 +191,18 @@ class OrderService {
   absl::StatusOr<store::Order> Deliver(const std::string& order_id);
   absl::StatusOr<store::Order> Refund(const std::string& order_id, const std::string& reason);
 
+  // Fraud reviews (issue E). An approved order goes on to payment and
+  // allocation as a checkout would (the result says how that went); a
+  // rejected one is cancelled (fraud_rejected) and its stock released.
+  // order_not_found; order_not_under_review when the order is not pending a
+  // review; review_not_pending when another reviewer decided first.
+  absl::StatusOr<CheckoutResult> ApproveReview(const std::string& order_id,
+                                               const std::string& note);
+  absl::StatusOr<store::Order> RejectReview(const std::string& order_id, const std::string& note);
+  absl::StatusOr<std::vector<store::PendingReview>> PendingReviews(int64_t limit) const;
+  // The order's stored assessment; NotFound risk_not_found without one.
+  absl::StatusOr<store::RiskRecord> Risk(const std::string& order_id) const;
+
   // A warehouse finished picking: completes the task and ships the order
   // when it was the last one. Idempotent.
   absl::StatusOr<store::FulfillmentCompletion> CompleteFulfillmentTask(const std::string& task_id);
@@ -188,9 +219,13 @@ class OrderService {
 
   std::mutex& KeyLock(const std::string& scoped_key);
   absl::StatusOr<Checkout> ReadCart(const PlaceOrderRequest& request);
+  ScreeningRequest ScreeningOf(const PlaceOrderRequest& request, const Checkout& checkout) const;
   absl::StatusOr<store::CreateOrderResult> Create(const PlaceOrderRequest& request,
                                                   const std::string& scoped_key,
-                                                  const Checkout& checkout);
+                                                  const Checkout& checkout,
+                                                  const std::optional<FraudAssessment>& assessment);
+  // A blocked order: cancelled, its holds released, nothing charged.
+  CheckoutResult Block(store::Order order, const std::vector<store::CartLineRef>& lines);
   // Steps 3 and 4 for a created order in payment_processing.
   CheckoutResult Process(store::Order order, const std::vector<store::CartLineRef>& lines);
   // After an approved charge: allocate and commit, or refund and cancel.
@@ -220,6 +255,7 @@ class OrderService {
   PaymentGateway* gateway_;
   const OrderServiceOptions options_;
   const PlacedListener on_placed_;
+  FraudScreen* const fraud_;
 
   std::array<std::mutex, 64> key_locks_;
 

@@ -17,6 +17,10 @@ namespace aisle::commerce::internal {
 // domain error: server/ turns the reason into the JSON error code).
 absl::Status Reason(absl::StatusCode code, std::string_view reason, std::string_view details);
 
+// Appends `text` as a quoted JSON string (quotes, backslashes and control
+// characters escaped; UTF-8 passes through).
+void AppendJsonString(std::string_view text, std::string* out);
+
 // The outbox message announcing that `order` moved to `status`: kind
 // ("order.confirmed", "order.shipped", ...) and a small JSON payload with
 // the order's id, user, status, reason, total and currency.

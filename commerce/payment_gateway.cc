@@ -10,13 +10,15 @@ struct TestCard {
   bool approved;
   const char* last4;
   const char* decline_reason;
+  const char* country;  // Where the card was issued.
 };
 
 constexpr TestCard kTestCards[] = {
-    {"tok_visa", true, "4242", ""},
-    {"tok_mastercard", true, "4444", ""},
-    {"tok_declined", false, "0002", "card_declined"},
-    {"tok_insufficient_funds", false, "9995", "insufficient_funds"},
+    {"tok_visa", true, "4242", "", "US"},
+    {"tok_mastercard", true, "4444", "", "US"},
+    {"tok_visa_gb", true, "0005", "", "GB"},
+    {"tok_declined", false, "0002", "card_declined", "US"},
+    {"tok_insufficient_funds", false, "9995", "insufficient_funds", "US"},
 };
 
 }  // namespace
@@ -71,6 +73,13 @@ absl::StatusOr<PaymentOutcome> SandboxGateway::Refund(const std::string& idempot
   PaymentOutcome outcome{.approved = true, .gateway_ref = absl::StrCat("sbx_re_", ++next_ref_)};
   by_key_[idempotency_key] = outcome;
   return outcome;
+}
+
+absl::StatusOr<CardDetails> SandboxGateway::DescribeCard(const std::string& token) {
+  for (const TestCard& card : kTestCards) {
+    if (token == card.token) return CardDetails{.last4 = card.last4, .country = card.country};
+  }
+  return absl::NotFoundError("sandbox gateway: unknown card token");
 }
 
 int64_t SandboxGateway::net_charged_cents() const {

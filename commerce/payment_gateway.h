@@ -44,9 +44,22 @@ struct PaymentOutcome {
   bool operator==(const PaymentOutcome&) const = default;
 };
 
+// What the gateway knows about a token's card before anything is charged.
+struct CardDetails {
+  std::string last4;
+  std::string country;  // ISO 3166-1 alpha-2 of the issuer, or empty when unknown.
+};
+
 class PaymentGateway {
  public:
   virtual ~PaymentGateway() = default;
+
+  // The card behind `token` (fraud screening compares its country with the
+  // billing address). NotFound for an unknown token; Unimplemented when the
+  // gateway cannot say (screening then treats the country as unknown).
+  virtual absl::StatusOr<CardDetails> DescribeCard(const std::string& token) {
+    return absl::UnimplementedError("this gateway does not describe cards");
+  }
 
   // Authorizes and captures `amount_cents` on the token's card.
   virtual absl::StatusOr<PaymentOutcome> Charge(const ChargeRequest& request) = 0;
@@ -63,6 +76,7 @@ class PaymentGateway {
 // tokens (any other token is declined as "invalid_token"):
 //   tok_visa                 approved, last4 4242
 //   tok_mastercard           approved, last4 4444
+//   tok_visa_gb              approved, last4 0005, issued in GB
 //   tok_declined             declined "card_declined", last4 0002
 //   tok_insufficient_funds   declined "insufficient_funds", last4 9995
 //   tok_timeout              DeadlineExceeded, nothing charged
@@ -74,6 +88,8 @@ class SandboxGateway : public PaymentGateway {
   absl::StatusOr<PaymentOutcome> Refund(const std::string& idempotency_key,
                                         const std::string& gateway_ref,
                                         int64_t amount_cents) override;
+  // Test cards are issued in the US, except tok_visa_gb.
+  absl::StatusOr<CardDetails> DescribeCard(const std::string& token) override;
 
   // Minor units charged and not refunded, over every approved charge.
   int64_t net_charged_cents() const;

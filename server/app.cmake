@@ -6,6 +6,8 @@ add_library(aisle_server STATIC
   reprice_job.cc profile_sync.cc settings_handlers.cc personalization.cc inventory_handlers.cc
   cart_handlers.cc
   order_handlers.cc
+  order_json.cc
+  review_handlers.cc
   outbox_dispatcher.cc
   purchase_events.cc
   serve_command.cc

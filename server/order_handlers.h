@@ -5,7 +5,9 @@
 //        {"userId", "cartId", "paymentToken",
 //         "shipping": {"country", "latitude", "longitude", "name"?, "line1"?, "line2"?,
 //                      "city"?, "region"?, "postalCode"?},
-//         "billingCountry"?}
+//         "billingCountry"?, "ipAddress"?, "deviceFingerprint"?, "sessionId"?}
+//        (the last three feed fraud screening: the shopper's IP as the
+//        storefront saw it, a device fingerprint, the storefront session)
 //        201 the order (status "preparing"); a replay of the same key and request
 //        answers as the first call did, with "Idempotent-Replayed: true".
 //        Placed-but-failed outcomes carry the order next to the error:
@@ -13,6 +15,9 @@
 //                                     the cart is active again with its holds)
 //          409 insufficient_stock     (cancelled and refunded)
 //          202 payment_pending        (the gateway did not answer; resumed later)
+//          202 order_under_review     (fraud screening held it: pending, stock
+//                                     held, decided by a reviewer, review_handlers.h)
+//          403 fraud_blocked          (cancelled, nothing charged, stock released)
 //   GET  /v1/orders/{id}                 the order with items, status history,
 //                                        payments (last 4 digits only), fulfillment tasks
 //   GET  /v1/users/{id}/orders?limit=20  newest first, limit in [1, 100]

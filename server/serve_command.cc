@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "commerce/cart_service.h"
 #include "commerce/demand_counters.h"
+#include "commerce/fraud_screen.h"
 #include "commerce/inventory_service.h"
 #include "commerce/order_service.h"
 #include "commerce/payment_gateway.h"
@@ -47,6 +48,7 @@
 #include "server/purchase_events.h"
 #include "server/replenishment_handlers.h"
 #include "server/reprice_job.h"
+#include "server/review_handlers.h"
 #include "server/router.h"
 #include "server/settings_handlers.h"
 #include "server/signal_handlers.h"
@@ -230,12 +232,15 @@ struct Pricing {
 // Checkout: warehouse stock and reservations (availability flows into the
 // index), carts, payments, orders and their notifications.
 struct Checkout {
-  Checkout(const Clock& clock, Data& data, Learning& learning, Pricing& pricing)
+  Checkout(const Clock& clock, Data& data, Learning& learning, Pricing& pricing,
+           commerce::FraudSettings fraud_settings)
       : inventory(clock, data.store->inventory(), IndexAvailabilitySink(data.index.get())),
         carts(clock, data.store->carts(), &inventory, &pricing.quotes,
               IndexPriceLookup(data.index.get())),
+        fraud(clock, data.store->orders(), data.store->events(), &gateway,
+              std::move(fraud_settings)),
         orders(clock, data.store->orders(), &inventory, &carts, &gateway,
-               commerce::OrderServiceOptions(), PurchaseRecorder(data, learning)) {}
+               commerce::OrderServiceOptions(), PurchaseRecorder(data, learning), &fraud) {}
 
   // Placed orders are purchases: recorded as events (demand, preferences,
   // replenishment) as if the storefront had sent them.
@@ -256,6 +261,8 @@ struct Checkout {
   // The built-in sandbox (test card tokens, commerce/payment_gateway.h)
   // until a processor's client is wired here.
   commerce::SandboxGateway gateway;
+  // Every order is screened before it is charged (issue E).
+  commerce::FraudScreen fraud;
   commerce::OrderService orders;
   // Order notifications go to the storefront's webhook when one is
   // configured; without it they wait in the outbox.
@@ -282,7 +289,8 @@ struct Routes {
         replenishment(clock, data.store->inventory(), data.store->events(),
                       CatalogUnitCostLookup(data.index.get())),
         carts(&checkout.carts),
-        orders(&checkout.orders) {
+        orders(&checkout.orders),
+        reviews(&checkout.orders) {
     settings.Register(&router);
     signals.Register(&router);
     events.Register(&router);
@@ -293,6 +301,7 @@ struct Routes {
     replenishment.Register(&router);
     carts.Register(&router);
     orders.Register(&router);
+    reviews.Register(&router);
     RegisterOpsHandlers(data.index.get(), metrics, &router);
   }
 
@@ -307,6 +316,7 @@ struct Routes {
   ReplenishmentHandlers replenishment;
   CartHandlers carts;
   OrderHandlers orders;
+  ReviewHandlers reviews;
 };
 
 int Fail(std::string_view what, const absl::Status& status, int code = 1) {
@@ -352,7 +362,7 @@ int Serve(int argc, char** argv) {
   if (!engine.ok()) return Fail("pricing settings: ", engine.status());
   Pricing pricing(clock, *data, learning, *std::move(engine));
   pricing.reprice.Start();
-  Checkout checkout(clock, *data, learning, pricing);
+  Checkout checkout(clock, *data, learning, pricing, commerce::FraudSettings());
   if (absl::Status s = checkout.inventory.PublishAll(); !s.ok()) {
     return Fail("publishing inventory: ", s);
   }

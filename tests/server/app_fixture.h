@@ -25,6 +25,7 @@
 #include "server/personalization.h"
 #include "server/pricing_handlers.h"
 #include "server/pricing_settings.h"
+#include "server/review_handlers.h"
 #include "server/router.h"
 #include "server/settings_handlers.h"
 #include "server/signal_handlers.h"
@@ -93,15 +94,20 @@ class AppFixture : public ::testing::Test {
     cart_routes_ = std::make_unique<CartHandlers>(carts_.get());
     cart_routes_->Register(router_.get());
     gateway_ = std::make_unique<commerce::SandboxGateway>();
+    fraud_ = std::make_unique<commerce::FraudScreen>(clock_, store_->orders(), store_->events(),
+                                                     gateway_.get());
     orders_ = std::make_unique<commerce::OrderService>(
         clock_, store_->orders(), inventory_.get(), carts_.get(), gateway_.get(),
         commerce::OrderServiceOptions(), [this](const store::Order& order) {
           std::vector<Event> purchases = PurchaseEventsOf(order, *index_);
           ASSERT_TRUE(store_->events()->AppendEvents(purchases).get().ok());
           behaviour_->Accept(purchases);
-        });
+        },
+        fraud_.get());
     order_routes_ = std::make_unique<OrderHandlers>(orders_.get());
     order_routes_->Register(router_.get());
+    review_routes_ = std::make_unique<ReviewHandlers>(orders_.get());
+    review_routes_->Register(router_.get());
     RegisterOpsHandlers(index_.get(), &metrics_, router_.get());
     HttpServerOptions http;
     http.port = 0;
@@ -158,8 +164,10 @@ class AppFixture : public ::testing::Test {
   std::unique_ptr<commerce::CartService> carts_;
   std::unique_ptr<CartHandlers> cart_routes_;
   std::unique_ptr<commerce::SandboxGateway> gateway_;
+  std::unique_ptr<commerce::FraudScreen> fraud_;
   std::unique_ptr<commerce::OrderService> orders_;
   std::unique_ptr<OrderHandlers> order_routes_;
+  std::unique_ptr<ReviewHandlers> review_routes_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<HttpClient> client_;
 };
