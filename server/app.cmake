@@ -12,6 +12,7 @@ add_library(aisle_server STATIC
   purchase_events.cc
   serve_command.cc
   replenishment_handlers.cc
+  fraud_settings.cc
   pricing_settings.cc)
 target_link_libraries(aisle_server PUBLIC
   aisle_http aisle_ranking aisle_index aisle_ingest aisle_store aisle_commerce aisle_proto aisle_base

@@ -35,6 +35,7 @@
 #include "server/commands.h"
 #include "server/event_handlers.h"
 #include "server/flags.h"
+#include "server/fraud_settings.h"
 #include "server/http_server.h"
 #include "server/inventory_handlers.h"
 #include "server/metrics.h"
@@ -284,6 +285,10 @@ struct Routes {
                          [&pricing] { pricing.reprice.RequestNow(); }),
         pricing_routes(data.index.get(), &pricing.service, &pricing.quotes,
                        data.store->competitor_prices()),
+        fraud_settings(data.store->settings(), checkout.fraud.settings(),
+                       [&checkout](const commerce::FraudSettings& settings) {
+                         checkout.fraud.SetSettings(settings);
+                       }),
         catalog(data.index.get(), &searcher, &signals),
         inventory(&checkout.inventory),
         replenishment(clock, data.store->inventory(), data.store->events(),
@@ -296,6 +301,7 @@ struct Routes {
     events.Register(&router);
     pricing_settings.Register(&router);
     pricing_routes.Register(&router);
+    fraud_settings.Register(&router);
     catalog.Register(&router);
     inventory.Register(&router);
     replenishment.Register(&router);
@@ -311,6 +317,7 @@ struct Routes {
   EventHandlers events;
   PricingSettingsHandlers pricing_settings;
   PricingHandlers pricing_routes;
+  FraudSettingsHandlers fraud_settings;
   CatalogHandlers catalog;
   InventoryHandlers inventory;
   ReplenishmentHandlers replenishment;
@@ -362,7 +369,9 @@ int Serve(int argc, char** argv) {
   if (!engine.ok()) return Fail("pricing settings: ", engine.status());
   Pricing pricing(clock, *data, learning, *std::move(engine));
   pricing.reprice.Start();
-  Checkout checkout(clock, *data, learning, pricing, commerce::FraudSettings());
+  auto fraud_settings = LoadFraudSettings(*data->store->settings());
+  if (!fraud_settings.ok()) return Fail("fraud settings: ", fraud_settings.status());
+  Checkout checkout(clock, *data, learning, pricing, *std::move(fraud_settings));
   if (absl::Status s = checkout.inventory.PublishAll(); !s.ok()) {
     return Fail("publishing inventory: ", s);
   }

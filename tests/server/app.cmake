@@ -7,6 +7,7 @@ aisle_test(server_app_test
     cart_handlers_test.cc order_handlers_test.cc outbox_dispatcher_test.cc
     replenishment_handlers_test.cc
     pricing_settings_test.cc
+    fraud_settings_test.cc
   LIBS aisle_server aisle_proto simdjson::simdjson)
 # The process test runs the built binary.
 add_dependencies(server_app_test aisle)
