@@ -236,9 +236,12 @@ absl::StatusOr<CheckoutResult> OrderService::PlaceOrder(const PlaceOrderRequest&
   switch (action) {
     case FraudAction::kApprove:
       return Process(std::move(created.order), checkout.lines);
-    case FraudAction::kReview:
-      return CheckoutResult{.order = std::move(created.order),
-                            .failure = CheckoutFailureOf(created.order)};
+    case FraudAction::kReview: {
+      // The failure is read before the order is moved into the result (the
+      // initializers run in order).
+      absl::Status under_review = CheckoutFailureOf(created.order);
+      return CheckoutResult{.order = std::move(created.order), .failure = std::move(under_review)};
+    }
     case FraudAction::kBlock:
       break;
   }

@@ -8,6 +8,7 @@ aisle_test(server_app_test
     replenishment_handlers_test.cc
     pricing_settings_test.cc
     fraud_settings_test.cc
+    fraud_routes_test.cc
   LIBS aisle_server aisle_proto simdjson::simdjson)
 # The process test runs the built binary.
 add_dependencies(server_app_test aisle)
