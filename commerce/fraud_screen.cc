@@ -29,13 +29,6 @@ std::optional<std::string> Known(const std::string& value) {
   return value;
 }
 
-bool Placed(const store::Order& order) {
-  for (const store::StatusChange& change : order.history) {
-    if (change.to_status == OrderStatusName(OrderStatus::kPreparing)) return true;
-  }
-  return false;
-}
-
 // A number with at most 4 decimals and no exponent.
 std::string Number(double value) {
   char text[32];
@@ -127,27 +120,18 @@ absl::Status FraudScreen::GatherPayment(const ScreeningRequest& r, int64_t now,
 }
 
 absl::Status FraudScreen::GatherHistory(const ScreeningRequest& r, FraudSignals* s) const {
-  AISLE_ASSIGN_OR_RETURN(const std::vector<store::Order> past,
-                         orders_->ListOrdersOfUser(r.user_id, kHistoryOrders));
-  double value_sum = 0, latitude_sum = 0, longitude_sum = 0;
-  int64_t valued = 0, located = 0;
-  for (const store::Order& order : past) {
-    if (!Placed(order)) continue;
-    ++s->behaviour.past_orders;
-    if (order.currency == r.currency) {
-      value_sum += Major(order.total_cents);
-      ++valued;
-    }
-    if (order.shipping.latitude && order.shipping.longitude) {
-      latitude_sum += *order.shipping.latitude;
-      longitude_sum += *order.shipping.longitude;
-      ++located;
-    }
+  AISLE_ASSIGN_OR_RETURN(
+      const store::CustomerHistory history,
+      orders_->CustomerHistoryOf(r.user_id, r.currency, OrderStatusName(OrderStatus::kPreparing),
+                                 kHistoryOrders));
+  s->behaviour.past_orders = history.placed_orders;
+  if (history.orders_in_currency > 0) {
+    s->behaviour.average_order_value =
+        Major(history.total_cents_in_currency) / static_cast<double>(history.orders_in_currency);
   }
-  if (valued > 0) s->behaviour.average_order_value = value_sum / valued;
-  if (located > 0) {
+  if (history.mean_latitude && history.mean_longitude) {
     s->geography.usual_location =
-        LatLon{.latitude = latitude_sum / located, .longitude = longitude_sum / located};
+        LatLon{.latitude = *history.mean_latitude, .longitude = *history.mean_longitude};
   }
   return absl::OkStatus();
 }

@@ -57,7 +57,19 @@ absl::Status ReopenCart(Transaction& tx, std::string_view order_id, int64_t now_
   reopen.Bind(1, order_id);
   reopen.Bind(2, now_ms);
   AISLE_RETURN_IF_ERROR(reopen.Run());
-  if (tx.Changes() == 1) return absl::OkStatus();
+  if (tx.Changes() == 1) {
+    // The shopper's ordinary hold again: a review may have stretched the
+    // holds to days, which must not outlive the checkout that needed them.
+    AISLE_ASSIGN_OR_RETURN(
+        Query shorten,
+        tx.Prepare("UPDATE reservations SET expires_at_ms = min(expires_at_ms, ?2 + ?3), "
+                   "updated_at_ms = ?2 WHERE status = 'active' AND id IN (SELECT reservation_id "
+                   "FROM cart_items WHERE cart_id = (SELECT cart_id FROM orders WHERE id = ?1))"));
+    shorten.Bind(1, order_id);
+    shorten.Bind(2, now_ms);
+    shorten.Bind(3, kDefaultReservationTtlMs);
+    return shorten.Run();
+  }
   AISLE_ASSIGN_OR_RETURN(
       Query release,
       tx.Prepare("UPDATE reservations SET status = 'released', updated_at_ms = ?2 "

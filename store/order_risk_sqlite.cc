@@ -284,6 +284,39 @@ absl::StatusOr<DeviceUsageCounts> SqliteOrderStore::DeviceUsage(std::string_view
   return counts;
 }
 
+absl::StatusOr<CustomerHistory> SqliteOrderStore::CustomerHistoryOf(
+    std::string_view user_id, std::string_view currency, std::string_view placed_status,
+    int64_t limit) const {
+  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(user_id, "user_id"));
+  AISLE_RETURN_IF_ERROR(CheckUtf8(currency, "currency"));
+  AISLE_RETURN_IF_ERROR(CheckRequiredArgument(placed_status, "placed_status"));
+  AISLE_RETURN_IF_ERROR(CheckLimit(limit));
+  AISLE_ASSIGN_OR_RETURN(auto reader, backend_.readers->Checkout());
+  // orders_by_user finds the newest orders; the history's primary key
+  // answers "did it reach the status?" per order.
+  AISLE_ASSIGN_OR_RETURN(
+      Query query,
+      reader->Prepare("SELECT count(*), coalesce(sum(currency = ?2), 0), "
+                      "coalesce(sum(CASE WHEN currency = ?2 THEN total_cents END), 0), "
+                      "avg(ship_latitude), avg(ship_longitude) FROM ("
+                      "SELECT o.currency, o.total_cents, o.ship_latitude, o.ship_longitude "
+                      "FROM orders AS o WHERE o.user_id = ?1 AND EXISTS (SELECT 1 FROM "
+                      "order_status_history AS h WHERE h.order_id = o.id AND h.to_status = ?3) "
+                      "ORDER BY o.created_at_ms DESC LIMIT ?4)"));
+  query.Bind(1, user_id);
+  query.Bind(2, currency);
+  query.Bind(3, placed_status);
+  query.Bind(4, limit);
+  AISLE_ASSIGN_OR_RETURN(const bool row, query.Step());
+  if (!row) return absl::InternalError("store: aggregate returned no row");
+  CustomerHistory history{.placed_orders = query.Int64(0),
+                          .orders_in_currency = query.Int64(1),
+                          .total_cents_in_currency = query.Int64(2),
+                          .mean_latitude = query.OptionalDouble(3),
+                          .mean_longitude = query.OptionalDouble(4)};
+  return history;
+}
+
 #undef AISLE_RISK_COLUMNS
 
 }  // namespace aisle::store::internal

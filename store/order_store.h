@@ -401,7 +401,9 @@ struct TransitionRequest {
   // The order's cart (marked ordered at checkout) becomes active again with
   // its lines, unless its user has another active cart by now (then it stays
   // ordered and its lines' active reservations are released): a checkout
-  // that failed before allocation gives the shopper the cart back.
+  // that failed before allocation gives the shopper the cart back, its holds
+  // expiring at the latest kDefaultReservationTtlMs from now (a review hold
+  // of days shrinks back to the shopper's ordinary one).
   bool reopen_cart = false;
   // An operator's decision on the order's fraud review, recorded (status,
   // note, reviewed_at_ms = at_ms) in the same transaction: the order's risk
@@ -440,6 +442,19 @@ struct CardUsageCounts {
   // The user's payments with the token (0: the card is new to the account).
   int64_t user_payments_with_card = 0;
   bool operator==(const CardUsageCounts&) const = default;
+};
+
+// A customer's placed orders, summed (CustomerHistoryOf).
+struct CustomerHistory {
+  int64_t placed_orders = 0;
+  // Over the placed orders in the asked currency: how many, and their total.
+  int64_t orders_in_currency = 0;
+  int64_t total_cents_in_currency = 0;
+  // Mean shipping coordinates over the placed orders that have them; unset
+  // when none has.
+  std::optional<double> mean_latitude;
+  std::optional<double> mean_longitude;
+  bool operator==(const CustomerHistory&) const = default;
 };
 
 // Device reuse around one fingerprint (DeviceUsage), from orders.
@@ -538,9 +553,13 @@ class OrderStore {
   virtual absl::StatusOr<DeviceUsageCounts> DeviceUsage(std::string_view user_id,
                                                         std::string_view fingerprint,
                                                         int64_t since_ms) const = 0;
-  // (The geography and order-value rules read the user's past orders,
-  // shipping coordinates, countries and totals included, with
-  // ListOrdersOfUser.)
+  // The user's placed orders (those that reached `placed_status`, e.g.
+  // "preparing"), over the newest `limit` (in [1, kMaxListLimit]) of them,
+  // in one query: the order-value and geography rules' history.
+  virtual absl::StatusOr<CustomerHistory> CustomerHistoryOf(std::string_view user_id,
+                                                            std::string_view currency,
+                                                            std::string_view placed_status,
+                                                            int64_t limit) const = 0;
 
   // --- Fraud reviews (issue E) ----------------------------------------------------
 

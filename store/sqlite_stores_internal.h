@@ -222,6 +222,10 @@ class SqliteOrderStore final : public OrderStore {
   absl::StatusOr<DeviceUsageCounts> DeviceUsage(std::string_view user_id,
                                                 std::string_view fingerprint,
                                                 int64_t since_ms) const override;
+  absl::StatusOr<CustomerHistory> CustomerHistoryOf(std::string_view user_id,
+                                                    std::string_view currency,
+                                                    std::string_view placed_status,
+                                                    int64_t limit) const override;
   absl::StatusOr<std::optional<RiskRecord>> GetRisk(std::string_view order_id) const override;
   absl::StatusOr<std::vector<PendingReview>> ListPendingReviews(int64_t limit) const override;
   std::future<absl::StatusOr<Payment>> RecordPayment(Payment payment) override;
