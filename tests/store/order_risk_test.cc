@@ -498,6 +498,29 @@ TEST_F(ReviewHoldTest, TheHoldIsPartOfTheOrdersCommit) {
   EXPECT_EQ(ReservationOf(p1).expires_at_ms, clock_.NowMillis() + kMaxReservationTtlMs);
 }
 
+TEST_F(ReviewHoldTest, AReopenedCartsHoldsShrinkBackToTheShoppersFifteenMinutes) {
+  const std::string cart = NewCart();
+  const CartLineRef p1 = Hold(cart, "p1", 15 * kMinute);
+  CreateOrderRequest request = Checkout(cart, {p1});
+  request.hold_reservations_until_ms = clock_.NowMillis() + 7 * 24 * 60 * kMinute;
+  const std::string id = MustCreate(request);
+  clock_.Advance(60 * kMinute);  // Approved an hour later, then the card was declined.
+  ASSERT_TRUE(orders()
+                  .TransitionOrder({.order_id = id,
+                                    .expected_from = "pending",
+                                    .to = "cancelled",
+                                    .reason = "payment_failed",
+                                    .reopen_cart = true})
+                  .get()
+                  .ok());
+  auto reopened = carts().GetCart(cart, 0);
+  ASSERT_TRUE(reopened.ok() && reopened->has_value());
+  EXPECT_EQ((*reopened)->cart.status, CartStatus::kActive);
+  const Reservation held = ReservationOf(p1);
+  EXPECT_EQ(held.status, ReservationStatus::kActive);
+  EXPECT_EQ(held.expires_at_ms, clock_.NowMillis() + kDefaultReservationTtlMs);
+}
+
 // --- Review decisions ----------------------------------------------------------------
 
 TEST_F(OrderRiskTest, AReviewDecisionIsRecordedInTheTransitionsCommitOnce) {
@@ -710,6 +733,41 @@ TEST_F(OrderRiskTest, SchemaRejectsRiskRowsOutsideTheInvariants) {
   };
   for (const std::string& sql : bad) EXPECT_FALSE((*db)->Exec(sql).ok()) << sql;
   EXPECT_TRUE((*db)->Exec(insert + "0.5, 'medium', 'review', '{}', 0, 'approved', 5, 'ok')").ok());
+}
+
+TEST_F(OrderRiskTest, CustomerHistoryCountsOnlyOrdersThatReachedTheStatus) {
+  // Placed: USD 500 at Seattle, EUR 700 without coordinates; not placed: one.
+  const std::string first = MustCreate(Request("u1"));
+  CreateOrderRequest euro = Request("u1");
+  euro.currency = "EUR";
+  euro.subtotal_cents = euro.total_cents = 700;
+  euro.items[0].unit_price_cents = 700;
+  euro.shipping.latitude.reset();
+  euro.shipping.longitude.reset();
+  const std::string second = MustCreate(euro);
+  MustCreate(Request("u1"));  // Stays pending.
+  MustCreate(Request("u2"));  // Someone else's.
+  for (const std::string& id : {first, second}) {
+    ASSERT_TRUE(orders()
+                    .TransitionOrder({.order_id = id, .expected_from = "pending", .to = "preparing"})
+                    .get()
+                    .ok());
+  }
+  auto history = orders().CustomerHistoryOf("u1", "USD", "preparing", 50);
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_EQ(history->placed_orders, 2);
+  EXPECT_EQ(history->orders_in_currency, 1);
+  EXPECT_EQ(history->total_cents_in_currency, 500);
+  ASSERT_TRUE(history->mean_latitude.has_value());
+  EXPECT_DOUBLE_EQ(*history->mean_latitude, 47.6);
+  EXPECT_DOUBLE_EQ(*history->mean_longitude, -122.3);
+  // The limit keeps the newest orders only; a stranger has nothing.
+  EXPECT_EQ(orders().CustomerHistoryOf("u1", "USD", "preparing", 1)->placed_orders, 1);
+  auto none = orders().CustomerHistoryOf("nobody", "USD", "preparing", 50);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, CustomerHistory{});
+  EXPECT_EQ(orders().CustomerHistoryOf("u1", "USD", "preparing", 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
