@@ -20,18 +20,16 @@
 #include "absl/strings/str_cat.h"
 #include "store/store.h"
 #include "tests/testing/test_util.h"
+#include "tests/testing/status_expect.h"
 
 namespace aisle::commerce {
 namespace {
 
+using ::aisle::testing::ExpectReason;
+
 using ::testing::StartsWith;
 
 constexpr int64_t kMinute = 60'000;
-
-void ExpectReason(const absl::Status& status, absl::StatusCode code, const char* reason) {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_THAT(std::string(status.message()), StartsWith(absl::StrCat(reason, ": "))) << status;
-}
 
 // Delegates to the real cart store; fails line and merge writes on demand
 // (as a write whose job rolled back: nothing of it committed; the store's

@@ -35,9 +35,12 @@
 #include "commerce/quote_book.h"
 #include "store/store.h"
 #include "tests/testing/test_util.h"
+#include "tests/testing/status_expect.h"
 
 namespace aisle::commerce {
 namespace {
+
+using ::aisle::testing::ExpectReason;
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
@@ -53,11 +56,6 @@ constexpr int64_t kDay = 24 * kHour;
 
 constexpr char kGbIp[] = "81.2.69.10";
 constexpr char kRuIp[] = "5.8.16.20";
-
-void ExpectReason(const absl::Status& status, absl::StatusCode code, const char* reason) {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_THAT(std::string(status.message()), StartsWith(absl::StrCat(reason, ": "))) << status;
-}
 
 // Delegates to the sandbox and counts every call.
 class CountingGateway final : public PaymentGateway {

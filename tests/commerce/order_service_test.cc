@@ -27,9 +27,12 @@
 #include "commerce/quote_book.h"
 #include "store/store.h"
 #include "tests/testing/test_util.h"
+#include "tests/testing/status_expect.h"
 
 namespace aisle::commerce {
 namespace {
+
+using ::aisle::testing::ExpectReason;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -39,11 +42,6 @@ using ::testing::SizeIs;
 using ::testing::StartsWith;
 
 constexpr int64_t kMinute = 60'000;
-
-void ExpectReason(const absl::Status& status, absl::StatusCode code, const char* reason) {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_THAT(std::string(status.message()), StartsWith(absl::StrCat(reason, ": "))) << status;
-}
 
 // The to_status of every history row, in order.
 std::vector<std::string> Steps(const store::Order& order) {

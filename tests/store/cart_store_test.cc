@@ -13,18 +13,16 @@
 #include "absl/strings/str_cat.h"
 #include "store/sqlite_internal.h"
 #include "tests/store/store_test_util.h"
+#include "tests/testing/status_expect.h"
 
 namespace aisle::store {
 namespace {
 
+using ::aisle::testing::ExpectReason;
+
 using ::testing::StartsWith;
 
 constexpr int64_t kMinute = 60'000;
-
-void ExpectReason(const absl::Status& status, absl::StatusCode code, const char* reason) {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_THAT(std::string(status.message()), StartsWith(absl::StrCat(reason, ": "))) << status;
-}
 
 class CartStoreTest : public testing::StoreTest {
  protected:

@@ -17,9 +17,12 @@
 #include "absl/strings/str_cat.h"
 #include "store/sqlite_internal.h"
 #include "tests/store/store_test_util.h"
+#include "tests/testing/status_expect.h"
 
 namespace aisle::store {
 namespace {
+
+using ::aisle::testing::ExpectReason;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -30,10 +33,6 @@ constexpr int64_t kMinute = 60'000;
 
 // Expects `status` to be a domain error with `code` whose message starts with
 // `reason` (the contract server/ relies on).
-void ExpectReason(const absl::Status& status, absl::StatusCode code, const char* reason) {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_THAT(std::string(status.message()), StartsWith(absl::StrCat(reason, ": "))) << status;
-}
 
 class InventoryStoreTest : public testing::StoreTest {
  protected:

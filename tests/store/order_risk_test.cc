@@ -22,9 +22,13 @@
 #include "store/order_store.h"
 #include "store/sqlite_internal.h"
 #include "tests/store/store_test_util.h"
+#include "tests/testing/status_expect.h"
 
 namespace aisle::store {
 namespace {
+
+using ::aisle::testing::ExpectReason;
+using ::aisle::testing::ExpectInvalid;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -34,16 +38,6 @@ using ::testing::SizeIs;
 using ::testing::StartsWith;
 
 constexpr int64_t kMinute = 60'000;
-
-void ExpectReason(const absl::Status& status, absl::StatusCode code, const char* reason) {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_THAT(std::string(status.message()), StartsWith(absl::StrCat(reason, ": "))) << status;
-}
-
-void ExpectInvalid(const absl::Status& status, const std::string& field) {
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << field << ": " << status;
-  EXPECT_EQ(ErrorField(status), field) << status;
-}
 
 class OrderRiskTest : public testing::StoreTest {
  protected:

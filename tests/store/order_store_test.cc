@@ -19,9 +19,13 @@
 #include "store/migrations_internal.h"
 #include "store/sqlite_internal.h"
 #include "tests/store/store_test_util.h"
+#include "tests/testing/status_expect.h"
 
 namespace aisle::store {
 namespace {
+
+using ::aisle::testing::ExpectReason;
+using ::aisle::testing::ExpectInvalid;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -37,15 +41,6 @@ constexpr int64_t kMinute = 60'000;
 
 // Expects `status` to be a domain error with `code` whose message starts with
 // `reason` (the contract server/ relies on).
-void ExpectReason(const absl::Status& status, absl::StatusCode code, const char* reason) {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_THAT(std::string(status.message()), StartsWith(absl::StrCat(reason, ": "))) << status;
-}
-
-void ExpectInvalid(const absl::Status& status, const std::string& field) {
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << field << ": " << status;
-  EXPECT_EQ(ErrorField(status), field) << status;
-}
 
 class OrderStoreTest : public testing::StoreTest {
  protected:
