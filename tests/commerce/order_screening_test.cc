@@ -22,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -761,6 +762,44 @@ TEST_F(OrderScreeningTest, ReviewHoldsStockUnchargedThenApproveChargesOnceAndAll
   ExpectReason(reject.status(), absl::StatusCode::kFailedPrecondition, kOrderNotUnderReviewReason);
   EXPECT_EQ(gateway_.money_calls(), money_calls + 1);
   EXPECT_EQ(Risk(id).review_note, "called the customer: legitimate");
+}
+
+// Reviewers racing on one order: approvals and rejections at once. Exactly
+// one decision wins; the order is charged at most once and ends either
+// placed or cancelled with its stock accounted for.
+TEST_F(OrderScreeningTest, RacingReviewersDecideOnceAndChargeAtMostOnce) {
+  DeviceFarm("dev-farm");
+  const CheckoutResult held = Place(ReviewScenario("newbie"));
+  ASSERT_EQ(held.order.status, "pending");
+  const int64_t on_hand = OnHandTotal("p2");
+  const int charges = gateway_.charges.load();
+  constexpr int kReviewers = 8;
+  std::atomic<int> decided{0};
+  std::vector<std::thread> reviewers;
+  for (int i = 0; i < kReviewers; ++i) {
+    reviewers.emplace_back([&, i] {
+      const bool approve = i % 2 == 0;
+      const absl::Status status =
+          approve ? service_->ApproveReview(held.order.id, "ok").status()
+                  : service_->RejectReview(held.order.id, "no").status();
+      if (status.ok()) ++decided;
+    });
+  }
+  for (auto& t : reviewers) t.join();
+  EXPECT_EQ(decided.load(), 1);
+  const store::Order order = Order(held.order.id);
+  const store::RiskRecord risk = Risk(held.order.id);
+  EXPECT_THAT(PendingReviewIds(), IsEmpty());
+  if (order.status == "preparing") {
+    EXPECT_EQ(risk.review_status, store::kReviewApproved);
+    EXPECT_EQ(gateway_.charges.load(), charges + 1);
+    EXPECT_EQ(OnHandTotal("p2"), on_hand - 3);
+  } else {
+    EXPECT_EQ(order.status, "cancelled");
+    EXPECT_EQ(risk.review_status, store::kReviewRejected);
+    EXPECT_EQ(gateway_.charges.load(), charges);
+    EXPECT_EQ(OnHandTotal("p2"), on_hand);
+  }
 }
 
 TEST_F(OrderScreeningTest, ReviewThenRejectCancelsUnchargedAndReleasesTheStock) {
