@@ -31,6 +31,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
+#include "bench/load_util.h"
 #include "commerce/cart_service.h"
 #include "commerce/inventory_service.h"
 #include "store/store.h"
@@ -40,31 +41,12 @@ namespace {
 
 constexpr int kProducts = 1000;
 
-// A temp directory removed on destruction.
-class ScratchDir {
- public:
-  ScratchDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            absl::StrCat("aisle-cart-bench-", getpid(), "-", counter++);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
 std::string ProductId(int i) { return absl::StrCat("p", i); }
 
 // A store with stocked products and the services over it, as main.cc wires
 // them (the sink stands in for the index's availability column).
 struct Rig {
-  ScratchDir dir;
+  aisle::bench::ScratchDir dir{"aisle-cart-bench"};
   SystemClock clock;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<InventoryService> inventory;
@@ -97,12 +79,6 @@ struct Rig {
 struct Latencies {
   std::vector<double> add, change, remove;  // Microseconds.
 };
-
-double Percentile(std::vector<double>& micros, double q) {
-  if (micros.empty()) return 0;
-  std::sort(micros.begin(), micros.end());
-  return micros[std::min(micros.size() - 1, static_cast<size_t>(micros.size() * q))];
-}
 
 template <typename Fn>
 absl::Status Timed(std::vector<double>& into, Fn fn) {
@@ -211,8 +187,8 @@ void RunCarts(benchmark::State& state, const Cycle& cycle) {
   state.counters["jobs_per_op"] = ops == 0 ? 0 : (after.write_jobs - before.write_jobs) / ops;
   for (auto& [name, micros] : {std::pair{"add", &all.add}, std::pair{"change", &all.change},
                                std::pair{"remove", &all.remove}}) {
-    state.counters[absl::StrCat(name, "_p50_us")] = Percentile(*micros, 0.50);
-    state.counters[absl::StrCat(name, "_p99_us")] = Percentile(*micros, 0.99);
+    state.counters[absl::StrCat(name, "_p50_us")] = aisle::bench::Quantile(*micros, 0.50);
+    state.counters[absl::StrCat(name, "_p99_us")] = aisle::bench::Quantile(*micros, 0.99);
   }
   if (errors.load() > 0) state.SkipWithError("a cart operation failed");
 }

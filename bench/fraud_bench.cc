@@ -43,6 +43,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/clock.h"
+#include "bench/load_util.h"
 #include "commerce/cart_service.h"
 #include "commerce/fraud.h"
 #include "commerce/fraud_screen.h"
@@ -63,24 +64,6 @@ constexpr int kShopperOrders = 50;
 constexpr int kShopperEvents = 200;
 constexpr char kShopper[] = "shopper";
 constexpr char kLiveSession[] = "s-live";
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            absl::StrCat("aisle-fraud-bench-", getpid(), "-", counter++);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Approves every token at once (a card per token; tokens "tok_gb_*" are
 // issued in GB, the rest in the US).
@@ -118,7 +101,7 @@ store::ShippingAddress Minneapolis() {
 }
 
 struct Rig {
-  ScratchDir dir;
+  aisle::bench::ScratchDir dir{"aisle-fraud-bench"};
   FakeClock clock{1'750'000'000'000};
   std::unique_ptr<store::Store> store;
   std::unique_ptr<InventoryService> inventory;
@@ -232,12 +215,6 @@ struct Rig {
   }
 };
 
-double Percentile(std::vector<double> micros, double q) {
-  if (micros.empty()) return 0;
-  std::sort(micros.begin(), micros.end());
-  return micros[std::min(micros.size() - 1, static_cast<size_t>(micros.size() * q))];
-}
-
 double MicrosSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
       .count();
@@ -277,9 +254,9 @@ void BM_Screen(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(static_cast<int64_t>(micros.size()));
-  state.counters["p50_us"] = Percentile(micros, 0.50);
-  state.counters["p99_us"] = Percentile(micros, 0.99);
-  state.counters["max_us"] = Percentile(micros, 1.0);
+  state.counters["p50_us"] = aisle::bench::Quantile(micros, 0.50);
+  state.counters["p99_us"] = aisle::bench::Quantile(micros, 0.99);
+  state.counters["max_us"] = aisle::bench::Quantile(micros, 1.0);
   state.SetLabel(absl::StrCat("action=", action));
   if (errors > 0) state.SkipWithError("a screening failed");
 }
@@ -340,9 +317,10 @@ void BM_PlaceOrder(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(static_cast<int64_t>(plain.size() + screened.size()));
-  const double plain_p50 = Percentile(plain, 0.50), plain_p99 = Percentile(plain, 0.99);
-  const double screened_p50 = Percentile(screened, 0.50);
-  const double screened_p99 = Percentile(screened, 0.99);
+  const double plain_p50 = aisle::bench::Quantile(plain, 0.50);
+  const double plain_p99 = aisle::bench::Quantile(plain, 0.99);
+  const double screened_p50 = aisle::bench::Quantile(screened, 0.50);
+  const double screened_p99 = aisle::bench::Quantile(screened, 0.99);
   state.counters["plain_p50_us"] = plain_p50;
   state.counters["plain_p99_us"] = plain_p99;
   state.counters["screened_p50_us"] = screened_p50;
@@ -350,8 +328,8 @@ void BM_PlaceOrder(benchmark::State& state) {
   state.counters["added_p50_us"] = screened_p50 - plain_p50;
   state.counters["added_p99_us"] = screened_p99 - plain_p99;
   state.counters["screened_placed"] = approved;
-  state.counters["screen_p50_us"] = Percentile(screen_only, 0.50);
-  state.counters["screen_p99_us"] = Percentile(screen_only, 0.99);
+  state.counters["screen_p50_us"] = aisle::bench::Quantile(screen_only, 0.50);
+  state.counters["screen_p99_us"] = aisle::bench::Quantile(screen_only, 0.99);
   if (errors > 0) state.SkipWithError(absl::StrCat(errors, " checkouts failed").c_str());
 }
 
@@ -394,7 +372,7 @@ void BM_ScreenSteps(benchmark::State& state) {
       }
     }
   }
-  for (Step& step : steps) state.counters[absl::StrCat(step.name, "_p50_us")] = Percentile(step.micros, 0.5);
+  for (Step& step : steps) state.counters[absl::StrCat(step.name, "_p50_us")] = aisle::bench::Quantile(step.micros, 0.5);
   if (errors > 0) state.SkipWithError("a read failed");
 }
 

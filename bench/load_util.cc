@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,6 +15,23 @@ namespace aisle::bench {
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   return sorted[std::min(sorted.size() - 1, static_cast<size_t>(sorted.size() * p))];
+}
+
+double Quantile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  return Percentile(values, p);
+}
+
+ScratchDir::ScratchDir(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  path_ = std::filesystem::temp_directory_path() /
+          (prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::create_directories(path_);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 double StatCpuSeconds(const std::string& stat_path) {

@@ -1,10 +1,12 @@
-// What the HTTP load generators (ingest_load, checkout_load) share: a
-// per-connection random source and CPU accounting that tells, on a shared
-// VM, how much of a run the client, the server and everyone else used.
+// What the benchmarks share: a scratch directory, percentiles, and for the
+// HTTP load generators (ingest_load, checkout_load) a per-connection random
+// source and CPU accounting that tells, on a shared VM, how much of a run
+// the client, the server and everyone else used.
 #ifndef AISLE_BENCH_LOAD_UTIL_H_
 #define AISLE_BENCH_LOAD_UTIL_H_
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +32,22 @@ class Rng {
 
 // The value at quantile p in [0, 1] of an ascending vector; 0 when empty.
 double Percentile(const std::vector<double>& sorted, double p);
+// The same of unsorted values (sorts a copy).
+double Quantile(std::vector<double> values, double p);
+
+// A fresh directory under the system temp dir ("<prefix>-<pid>-<n>"),
+// removed with its contents on destruction.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& prefix);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
 
 // user + system CPU seconds of a process (or, from a task's stat path, a
 // thread), from /proc.

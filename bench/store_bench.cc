@@ -18,29 +18,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/load_util.h"
 #include "store/store.h"
 
 namespace aisle::store {
 namespace {
-
-// A temp directory removed on destruction.
-class ScratchDir {
- public:
-  ScratchDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            absl::StrCat("aisle-store-bench-", getpid(), "-", counter++);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 Event BenchEvent(int producer, int64_t n) {
   Event e;
@@ -77,7 +59,7 @@ void RunAppend(benchmark::State& state, SyncMode sync) {
   const int producers = static_cast<int>(state.range(0));
   const int batch = static_cast<int>(state.range(1));
   const int64_t total = state.range(2);
-  ScratchDir dir;
+  aisle::bench::ScratchDir dir{"aisle-store-bench"};
   StoreOptions options;
   options.path = dir.Sub("aisle.db");
   options.synchronous = sync;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,6 +37,18 @@ void AppendJsonString(std::string_view text, std::string* out) {
     }
   }
   out->push_back('"');
+}
+
+std::vector<std::string> ReservationIds(const std::vector<store::CartLineRef>& lines) {
+  std::vector<std::string> ids;
+  for (const store::CartLineRef& line : lines) ids.push_back(line.reservation_id);
+  return ids;
+}
+
+std::vector<std::string> ProductIds(const std::vector<store::CartLineRef>& lines) {
+  std::set<std::string> ids;
+  for (const store::CartLineRef& line : lines) ids.insert(line.product_id);
+  return {ids.begin(), ids.end()};
 }
 
 absl::Status Reason(absl::StatusCode code, std::string_view reason, std::string_view details) {
@@ -200,10 +213,8 @@ absl::StatusOr<store::Order> OrderService::Transition(const std::string& order_i
     } else {
       // Not allocated yet: the cart's holds are still the order's.
       AISLE_ASSIGN_OR_RETURN(const std::vector<store::CartLineRef> lines, OrderLines(order));
-      for (const store::CartLineRef& line : lines) {
-        request.release_reservations.push_back(line.reservation_id);
-        touched.push_back(line.product_id);
-      }
+      request.release_reservations = internal::ReservationIds(lines);
+      touched = internal::ProductIds(lines);
     }
     // Cancelling an order held for review decides the review too, so it
     // leaves the review queue.

@@ -14,12 +14,6 @@
 namespace aisle::commerce {
 namespace {
 
-std::vector<std::string> HoldIds(const std::vector<store::CartLineRef>& lines) {
-  std::vector<std::string> ids;
-  for (const store::CartLineRef& line : lines) ids.push_back(line.reservation_id);
-  return ids;
-}
-
 absl::Status NotUnderReview(const store::Order& order) {
   return internal::Reason(absl::StatusCode::kFailedPrecondition, kOrderNotUnderReviewReason,
                           absl::StrCat("order ", order.id, " is ", order.status));
@@ -57,12 +51,10 @@ absl::StatusOr<store::Order> OrderService::RejectReview(const std::string& order
       .at_ms = clock_.NowMillis(),
       .outbox = internal::OrderMessage(order, "order.cancelled", OrderStatus::kCancelled,
                                        kFraudRejectedStatusReason),
-      .release_reservations = HoldIds(lines),
+      .release_reservations = internal::ReservationIds(lines),
       .review = store::ReviewDecision{.status = store::kReviewRejected, .note = note}};
   AISLE_RETURN_IF_ERROR(orders_->TransitionOrder(std::move(reject)).get().status());
-  std::vector<std::string> products;
-  for (const store::CartLineRef& line : lines) products.push_back(line.product_id);
-  PublishAvailability(products);
+  PublishAvailability(internal::ProductIds(lines));
   return GetOrder(order_id);
 }
 

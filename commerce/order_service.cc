@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <functional>
 #include <map>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -91,18 +90,6 @@ bool SameRequest(const store::Order& order, const PlaceOrderRequest& request) {
 std::string Fingerprint(const PlaceOrderRequest& r) {
   return absl::StrCat("v1|", r.user_id.size(), ":", r.user_id, "|", r.cart_id.size(), ":",
                       r.cart_id, "|", r.payment_token.size(), ":", r.payment_token);
-}
-
-std::vector<std::string> ReservationIds(const std::vector<store::CartLineRef>& lines) {
-  std::vector<std::string> ids;
-  for (const store::CartLineRef& line : lines) ids.push_back(line.reservation_id);
-  return ids;
-}
-
-std::vector<std::string> ProductIds(const std::vector<store::CartLineRef>& lines) {
-  std::set<std::string> ids;
-  for (const store::CartLineRef& line : lines) ids.insert(line.product_id);
-  return {ids.begin(), ids.end()};
 }
 
 // One task per warehouse, items in allocation order.
@@ -272,9 +259,9 @@ CheckoutResult OrderService::Block(store::Order order,
       .at_ms = clock_.NowMillis(),
       .outbox = internal::OrderMessage(order, "order.cancelled", OrderStatus::kCancelled,
                                        kFraudBlockedStatusReason),
-      .release_reservations = ReservationIds(lines)};
+      .release_reservations = internal::ReservationIds(lines)};
   absl::StatusOr<store::TransitionResult> done = orders_->TransitionOrder(std::move(block)).get();
-  PublishAvailability(ProductIds(lines));
+  PublishAvailability(internal::ProductIds(lines));
   absl::StatusOr<store::Order> now = GetOrder(order.id);
   if (!done.ok() || !now.ok()) {
     return CheckoutResult{.order = std::move(order),
@@ -398,7 +385,7 @@ CheckoutResult OrderService::Process(store::Order order,
       .payment = payment,
       .reopen_cart = true};
   absl::StatusOr<store::TransitionResult> done = orders_->TransitionOrder(std::move(cancel)).get();
-  PublishAvailability(ProductIds(lines));  // Holds a reopened cart could not keep are released.
+  PublishAvailability(internal::ProductIds(lines));  // Holds a reopened cart could not keep are released.
   absl::StatusOr<store::Order> now = GetOrder(order.id);
   if (!done.ok() || !now.ok()) {
     return CheckoutResult{.order = std::move(order),
@@ -433,7 +420,7 @@ CheckoutResult OrderService::Fulfil(store::Order order,
         .outbox = internal::OrderMessage(order, "order.confirmed", OrderStatus::kPreparing, ""),
         .fulfillment_tasks = TasksFor(*allocations),
         .commit_stock = store::CommitRequest{.order_id = order.id,
-                                             .reservation_ids = ReservationIds(lines),
+                                             .reservation_ids = internal::ReservationIds(lines),
                                              .allocations = *allocations}};
     if (!confirmed) {
       place.payment = capture;  // None for a free order.
@@ -499,7 +486,7 @@ CheckoutResult OrderService::CancelAfterCharge(store::Order order,
       .outbox = internal::OrderMessage(order, "order.cancelled", OrderStatus::kCancelled,
                                        kInventoryUnavailableStatusReason),
       .payment = refund_row,
-      .release_reservations = ReservationIds(lines),
+      .release_reservations = internal::ReservationIds(lines),
       .reopen_cart = true};
   absl::StatusOr<store::TransitionResult> done = orders_->TransitionOrder(std::move(cancel)).get();
   if (!done.ok() && refund_row) {
@@ -508,7 +495,7 @@ CheckoutResult OrderService::CancelAfterCharge(store::Order order,
     refund_row->order_id = order.id;
     (void)orders_->RecordPayment(*refund_row).get();
   }
-  PublishAvailability(ProductIds(lines));
+  PublishAvailability(internal::ProductIds(lines));
   absl::StatusOr<store::Order> now = GetOrder(order.id);
   if (!done.ok() || !now.ok()) {
     return CheckoutResult{.order = std::move(order), .failure = done.ok() ? now.status() : done.status()};
@@ -554,7 +541,7 @@ absl::StatusOr<std::vector<store::Allocation>> OrderService::Allocate(
                            .unit_price = static_cast<double>(item.unit_price_cents)});
   }
   InventorySnapshot snapshot;
-  for (const std::string& product_id : ProductIds(lines)) {
+  for (const std::string& product_id : internal::ProductIds(lines)) {
     AISLE_ASSIGN_OR_RETURN(const store::ProductStock stock, inventory_->Stock(product_id));
     std::vector<WarehouseAvailability>& warehouses = snapshot[product_id];
     for (const store::WarehouseStock& w : stock.warehouses) {

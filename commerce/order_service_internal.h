@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "commerce/order_state.h"
@@ -16,6 +17,11 @@ namespace aisle::commerce::internal {
 // "<reason>: <details>" with the given code (the convention of every
 // domain error: server/ turns the reason into the JSON error code).
 absl::Status Reason(absl::StatusCode code, std::string_view reason, std::string_view details);
+
+// The reservation ids of an order's cart lines, in line order.
+std::vector<std::string> ReservationIds(const std::vector<store::CartLineRef>& lines);
+// The distinct products of the lines, sorted (for availability publishing).
+std::vector<std::string> ProductIds(const std::vector<store::CartLineRef>& lines);
 
 // Appends `text` as a quoted JSON string (quotes, backslashes and control
 // characters escaped; UTF-8 passes through).
