@@ -35,6 +35,7 @@
 #include "commerce/payment_gateway.h"
 #include "commerce/quote_book.h"
 #include "store/store.h"
+#include "tests/commerce/checkout_fixture.h"
 #include "tests/testing/test_util.h"
 #include "tests/testing/status_expect.h"
 
@@ -165,27 +166,10 @@ FraudSettings ScreeningSettings() {
 // Warehouses in Seattle, Denver and New York. Catalog: p1 $19.99,
 // p2 $499.00, p3 $5.00, big1000 $1000.00, big4000 $4000.00,
 // big4000c $4000.01, all stocked in Seattle (p2 also in New York).
-class OrderScreeningTest : public ::testing::Test {
+class OrderScreeningTest : public CheckoutFixture {
  protected:
   void SetUp() override {
-    store::StoreOptions options;
-    options.path = dir_.Sub("aisle.db");
-    options.synchronous = store::SyncMode::kNormal;
-    options.clock = &clock_;
-    auto store = store::Store::Open(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    inventory_ = std::make_unique<InventoryService>(clock_, store_->inventory(),
-                                                    [](const auto&) {});
-    quotes_ = std::make_unique<QuoteBook>(clock_);
-    carts_ = std::make_unique<CartService>(
-        clock_, store_->carts(), inventory_.get(), quotes_.get(),
-        [this](const std::string& id) -> absl::StatusOr<ProductPrice> {
-          std::lock_guard lock(mu_);
-          auto it = catalog_.find(id);
-          if (it == catalog_.end()) return absl::NotFoundError("no such product");
-          return it->second;
-        });
+    ASSERT_NO_FATAL_FAILURE(OpenCheckout({}));
     const FraudSettings settings = ScreeningSettings();
     ASSERT_TRUE(settings.Validate().ok()) << settings.Validate();
     fraud_ = std::make_unique<FraudScreen>(clock_, store_->orders(), store_->events(), &gateway_,
@@ -193,11 +177,6 @@ class OrderScreeningTest : public ::testing::Test {
     service_ = std::make_unique<OrderService>(clock_, store_->orders(), inventory_.get(),
                                               carts_.get(), &gateway_, OrderServiceOptions(),
                                               PlacedListener(), fraud_.get());
-    ASSERT_TRUE(inventory_
-                    ->UpsertWarehouses({{"sea", "Seattle", 47.6062, -122.3321, "us-west"},
-                                        {"den", "Denver", 39.7392, -104.9903, "us-mountain"},
-                                        {"nyc", "New York", 40.7128, -74.0060, "us-east"}})
-                    .ok());
     AddProduct("p1", 19.99, "Cable");
     AddProduct("p2", 499.00, "Television");
     AddProduct("p3", 5.00, "Plug");
@@ -212,65 +191,11 @@ class OrderScreeningTest : public ::testing::Test {
     SetStock("big4000c", {{"sea", 5}});
   }
 
-  void AddProduct(const std::string& id, double price, const std::string& title) {
-    std::lock_guard lock(mu_);
-    catalog_[id] = {.price = price, .original_price = price, .title = title};
-  }
-
-  void SetStock(const std::string& product, const std::vector<StockCount>& counts) {
-    auto stock = inventory_->SetStock(product, counts);
-    ASSERT_TRUE(stock.ok()) << stock.status();
-  }
-
-  int64_t Available(const std::string& product) {
-    auto stock = inventory_->Stock(product);
-    EXPECT_TRUE(stock.ok()) << stock.status();
-    return stock.ok() ? stock->available : -1;
-  }
-
-  int64_t OnHandTotal(const std::string& product) {
-    auto stock = inventory_->Stock(product);
-    EXPECT_TRUE(stock.ok()) << stock.status();
-    return stock.ok() ? stock->on_hand_total : -1;
-  }
-
   std::optional<store::Reservation> Reservation(const std::string& id) {
     auto r = inventory_->GetReservation(id);
     EXPECT_TRUE(r.ok() && r->has_value()) << id;
     if (!r.ok() || !r->has_value()) return std::nullopt;
     return **r;
-  }
-
-  CartView FilledCart(const std::string& user,
-                      const std::vector<std::pair<std::string, int64_t>>& lines) {
-    auto cart = carts_->CreateCart(user);
-    EXPECT_TRUE(cart.ok()) << cart.status();
-    if (!cart.ok()) return {};
-    CartView view = *cart;
-    for (const auto& [product, quantity] : lines) {
-      auto added = carts_->AddItem(
-          {.cart_id = view.cart.id, .product_id = product, .quantity = quantity});
-      EXPECT_TRUE(added.ok()) << added.status();
-      if (added.ok()) view = *added;
-    }
-    return view;
-  }
-
-  CartView CartOf(const std::string& cart_id) {
-    auto cart = carts_->GetCart(cart_id);
-    EXPECT_TRUE(cart.ok()) << cart.status();
-    return cart.ok() ? *cart : CartView{};
-  }
-
-  static store::ShippingAddress Seattle() {
-    return {.name = "Ada Lovelace",
-            .line1 = "1 Pike St",
-            .city = "Seattle",
-            .region = "WA",
-            .postal_code = "98101",
-            .country = "US",
-            .latitude = 47.61,
-            .longitude = -122.33};
   }
 
   static store::ShippingAddress London() {
@@ -312,18 +237,6 @@ class OrderScreeningTest : public ::testing::Test {
     EXPECT_TRUE(placed.failure.ok()) << placed.failure;
     EXPECT_EQ(placed.order.status, "preparing");
     return placed.order;
-  }
-
-  store::Order Order(const std::string& id) {
-    auto order = service_->GetOrder(id);
-    EXPECT_TRUE(order.ok()) << order.status();
-    return order.ok() ? *order : store::Order{};
-  }
-
-  std::vector<store::Payment> Payments(const std::string& order_id) {
-    auto payments = service_->Payments(order_id);
-    EXPECT_TRUE(payments.ok()) << payments.status();
-    return payments.ok() ? *payments : std::vector<store::Payment>{};
   }
 
   std::vector<std::string> OutboxKinds(const std::string& order_id) {
@@ -450,18 +363,9 @@ class OrderScreeningTest : public ::testing::Test {
     return request;
   }
 
-  testing::TempDir dir_;
-  FakeClock clock_{1'750'000'000'000};
-  std::mutex mu_;
-  std::map<std::string, ProductPrice> catalog_;  // Guarded by mu_.
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<InventoryService> inventory_;
-  std::unique_ptr<QuoteBook> quotes_;
-  std::unique_ptr<CartService> carts_;
   SandboxGateway sandbox_;
   CountingGateway gateway_{&sandbox_};
   std::unique_ptr<FraudScreen> fraud_;
-  std::unique_ptr<OrderService> service_;
 };
 
 // --- Velocity, through real orders ------------------------------------------------
