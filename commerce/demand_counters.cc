@@ -9,7 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "commerce/bucket_series_internal.h"
-#include "commerce/serial_internal.h"
+#include "base/serial.h"
 
 namespace aisle::commerce {
 namespace {
@@ -120,7 +120,7 @@ struct DemandCounters::State {
 
   void MoveCategory(ProductState& product, const std::string& category, const Frame& frame);
   void Count(ProductState& product, int kind, int32_t fine, int32_t coarse, const Frame& frame);
-  void WriteProducts(internal::ByteWriter& out) const;
+  void WriteProducts(ByteWriter& out) const;
 };
 
 // Moves an active product's "latest bucket" mark from its old category to the
@@ -359,7 +359,7 @@ namespace {
 
 constexpr uint8_t kSnapshotVersion = 1;
 
-void WriteSeries(const CountSeries& series, internal::ByteWriter& out) {
+void WriteSeries(const CountSeries& series, ByteWriter& out) {
   out.PutVarint(series.entries().size());
   for (const auto& entry : series.entries()) {
     out.PutSignedVarint(entry.bucket);
@@ -367,7 +367,7 @@ void WriteSeries(const CountSeries& series, internal::ByteWriter& out) {
   }
 }
 
-bool ReadSeries(internal::ByteReader& in, CountSeries* series) {
+bool ReadSeries(ByteReader& in, CountSeries* series) {
   uint64_t size;
   if (!in.GetVarint(&size) || size > in.remaining()) return false;
   int64_t previous = INT64_MIN;
@@ -392,7 +392,7 @@ bool ReadSeries(internal::ByteReader& in, CountSeries* series) {
 
 }  // namespace
 
-void DemandCounters::State::WriteProducts(internal::ByteWriter& out) const {
+void DemandCounters::State::WriteProducts(ByteWriter& out) const {
   for (const ProductShard& shard : product_shards) {
     std::lock_guard lock(shard.mu);
     for (const auto& [id, p] : shard.products) {
@@ -407,7 +407,7 @@ void DemandCounters::State::WriteProducts(internal::ByteWriter& out) const {
 }
 
 std::string DemandCounters::Serialize() const {
-  internal::ByteWriter out;
+  ByteWriter out;
   out.PutU8('D');
   out.PutU8('C');
   out.PutU8(kSnapshotVersion);
@@ -420,7 +420,7 @@ std::string DemandCounters::Serialize() const {
 
 namespace {
 
-bool ReadHeader(internal::ByteReader& in) {
+bool ReadHeader(ByteReader& in) {
   uint8_t d, c, version;
   uint64_t fine_ms, coarse_ms;
   return in.GetU8(&d) && in.GetU8(&c) && in.GetU8(&version) && d == 'D' && c == 'C' &&
@@ -429,7 +429,7 @@ bool ReadHeader(internal::ByteReader& in) {
          coarse_ms == static_cast<uint64_t>(kCoarseBucketMs);
 }
 
-bool ReadProduct(internal::ByteReader& in, std::string* id, ProductState* p) {
+bool ReadProduct(ByteReader& in, std::string* id, ProductState* p) {
   int64_t latest;
   if (!in.GetString(id) || id->empty() || !in.GetString(&p->category) ||
       !in.GetSignedVarint(&latest) || latest < INT32_MIN || latest > INT32_MAX) {
@@ -452,7 +452,7 @@ void MergeSeries(const CountSeries& from, int32_t floor, CountSeries& to) {
 
 absl::Status DemandCounters::Restore(std::string_view snapshot) {
   const Frame frame(state_->clock.NowMillis());
-  internal::ByteReader in(snapshot);
+  ByteReader in(snapshot);
   if (!ReadHeader(in)) return absl::DataLossError("demand snapshot: bad header or version");
   std::vector<absl::flat_hash_map<std::string, ProductState>> products(
       state_->product_shards.size());

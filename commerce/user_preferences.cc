@@ -9,7 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
-#include "commerce/serial_internal.h"
+#include "base/serial.h"
 
 namespace aisle::commerce {
 namespace {
@@ -155,7 +155,7 @@ namespace {
 
 constexpr uint8_t kProfileVersion = 1;
 
-void WriteMap(const WeightMap& map, internal::ByteWriter& out) {
+void WriteMap(const WeightMap& map, ByteWriter& out) {
   out.PutVarint(map.size());
   for (const auto& [key, weight] : map) {
     out.PutString(key);
@@ -165,7 +165,7 @@ void WriteMap(const WeightMap& map, internal::ByteWriter& out) {
 
 bool ValidWeight(double w) { return std::isfinite(w) && w >= 0; }
 
-bool ReadMap(internal::ByteReader& in, WeightMap* map) {
+bool ReadMap(ByteReader& in, WeightMap* map) {
   uint64_t size;
   if (!in.GetVarint(&size) || size > in.remaining()) return false;
   for (uint64_t i = 0; i < size; ++i) {
@@ -179,7 +179,7 @@ bool ReadMap(internal::ByteReader& in, WeightMap* map) {
   return true;
 }
 
-bool ReadProfile(internal::ByteReader& in, Profile* p) {
+bool ReadProfile(ByteReader& in, Profile* p) {
   uint8_t u, pp, version;
   if (!in.GetU8(&u) || !in.GetU8(&pp) || !in.GetU8(&version) || u != 'U' || pp != 'P' ||
       version != kProfileVersion) {
@@ -207,7 +207,7 @@ bool ReadProfile(internal::ByteReader& in, Profile* p) {
 }
 
 std::string WriteProfile(const Profile& p) {
-  internal::ByteWriter out;
+  ByteWriter out;
   out.PutU8('U');
   out.PutU8('P');
   out.PutU8(kProfileVersion);
@@ -285,7 +285,7 @@ absl::StatusOr<Profile*> UserPreferences::State::Lookup(Shard& shard, const std:
     absl::StatusOr<std::optional<std::string>> blob = options.loader(user_id);
     if (!blob.ok()) return blob.status();
     if (blob->has_value()) {
-      internal::ByteReader in(**blob);
+      ByteReader in(**blob);
       found = ReadProfile(in, &loaded);
       if (!found) loaded = Profile{};  // Corrupt: start afresh.
     }
@@ -517,7 +517,7 @@ std::optional<std::string> UserPreferences::Serialize(const std::string& user_id
 absl::Status UserPreferences::Restore(const std::string& user_id, std::string_view bytes) {
   if (user_id.empty()) return InvalidArgumentError("user id is empty", "userId");
   Profile profile;
-  internal::ByteReader in(bytes);
+  ByteReader in(bytes);
   if (!ReadProfile(in, &profile))
     return absl::DataLossError("user profile: corrupt or foreign bytes");
   Shard& shard = state_->ShardFor(user_id);

@@ -4,10 +4,11 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
-#include "commerce/serial_internal.h"
+#include "base/serial.h"
 
-namespace aisle::commerce::internal {
+namespace aisle {
 namespace {
 
 TEST(ByteCodec, RoundTripsEveryType) {
@@ -82,5 +83,21 @@ TEST(ByteCodec, RejectsTruncatedAndOverlongInput) {
   EXPECT_FALSE(ByteReader(long_string).GetString(&s));
 }
 
+TEST(ByteCodec, FloatsRoundTripAndTruncationFails) {
+  const std::vector<float> values = {0.0f, -1.5f, 3.25e-8f, std::numeric_limits<float>::max()};
+  ByteWriter out;
+  out.PutFloats(values);
+  EXPECT_EQ(out.data().size(), values.size() * sizeof(float));
+
+  std::vector<float> back(values.size());
+  ByteReader in(out.data());
+  ASSERT_TRUE(in.GetFloats(back));
+  EXPECT_EQ(back, values);
+  EXPECT_TRUE(in.AtEnd());
+
+  ByteReader truncated(std::string_view(out.data()).substr(0, out.data().size() - 1));
+  EXPECT_FALSE(truncated.GetFloats(back));
+}
+
 }  // namespace
-}  // namespace aisle::commerce::internal
+}  // namespace aisle

@@ -1,16 +1,17 @@
-// A compact, versioned binary encoding for commerce state that callers persist
-// (user profiles, demand counter snapshots): varints, zigzag varints, IEEE-754
+// A compact binary encoding for state that callers persist (user profiles,
+// demand counter snapshots, recommendation models): varints, zigzag varints, IEEE-754
 // doubles in little-endian order and length-prefixed strings. Each blob starts
 // with a two-byte magic and a version byte, so a reader rejects foreign or
 // newer data instead of misreading it.
-#ifndef AISLE_COMMERCE_SERIAL_INTERNAL_H_
-#define AISLE_COMMERCE_SERIAL_INTERNAL_H_
+#ifndef AISLE_BASE_SERIAL_H_
+#define AISLE_BASE_SERIAL_H_
 
 #include <cstdint>
 #include <string>
+#include <span>
 #include <string_view>
 
-namespace aisle::commerce::internal {
+namespace aisle {
 
 class ByteWriter {
  public:
@@ -19,6 +20,8 @@ class ByteWriter {
   void PutSignedVarint(int64_t value);  // Zigzag, so small negatives stay short.
   void PutDouble(double value);
   void PutString(std::string_view value);
+  // Raw little-endian IEEE-754 floats, for vectors and weights.
+  void PutFloats(std::span<const float> values);
 
   const std::string& data() const { return out_; }
   std::string Take() { return std::move(out_); }
@@ -38,6 +41,7 @@ class ByteReader {
   bool GetSignedVarint(int64_t* value);
   bool GetDouble(double* value);
   bool GetString(std::string* value);
+  bool GetFloats(std::span<float> values);
 
   bool AtEnd() const { return pos_ == in_.size(); }
   size_t remaining() const { return in_.size() - pos_; }
@@ -47,6 +51,6 @@ class ByteReader {
   size_t pos_ = 0;
 };
 
-}  // namespace aisle::commerce::internal
+}  // namespace aisle
 
-#endif  // AISLE_COMMERCE_SERIAL_INTERNAL_H_
+#endif  // AISLE_BASE_SERIAL_H_

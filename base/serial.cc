@@ -1,8 +1,9 @@
+#include <bit>
 #include <cstring>
 
-#include "commerce/serial_internal.h"
+#include "base/serial.h"
 
-namespace aisle::commerce::internal {
+namespace aisle {
 
 void ByteWriter::PutVarint(uint64_t value) {
   while (value >= 0x80) {
@@ -25,6 +26,18 @@ void ByteWriter::PutDouble(double value) {
 void ByteWriter::PutString(std::string_view value) {
   PutVarint(value.size());
   out_.append(value.data(), value.size());
+}
+
+void ByteWriter::PutFloats(std::span<const float> values) {
+  static_assert(std::endian::native == std::endian::little, "floats are written little-endian");
+  out_.append(reinterpret_cast<const char*>(values.data()), values.size_bytes());
+}
+
+bool ByteReader::GetFloats(std::span<float> values) {
+  if (in_.size() - pos_ < values.size_bytes()) return false;
+  std::memcpy(values.data(), in_.data() + pos_, values.size_bytes());
+  pos_ += values.size_bytes();
+  return true;
 }
 
 bool ByteReader::GetU8(uint8_t* value) {
@@ -73,4 +86,4 @@ bool ByteReader::GetString(std::string* value) {
   return true;
 }
 
-}  // namespace aisle::commerce::internal
+}  // namespace aisle
