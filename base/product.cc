@@ -12,7 +12,8 @@ void Assign(const std::optional<T>& from, T* to) {
 
 bool ProductPatch::empty() const {
   return !title && !description && !brand && !categories && !attributes && !price && !cost &&
-         !currency && !image_url && !rating && !popularity && !created_at && !tags;
+         !currency && !image_url && !rating && !popularity && !created_at && !tags &&
+         !hidden;
 }
 
 void ApplyPatch(const ProductPatch& patch, Product* product) {
@@ -29,6 +30,7 @@ void ApplyPatch(const ProductPatch& patch, Product* product) {
   Assign(patch.popularity, &product->popularity);
   Assign(patch.created_at, &product->created_at);
   Assign(patch.tags, &product->tags);
+  Assign(patch.hidden, &product->hidden);
 }
 
 }  // namespace aisle

@@ -27,6 +27,9 @@ struct Product {
   double popularity = 0;   // >= 0; higher is more popular.
   int64_t created_at = 0;  // Unix seconds.
   std::vector<std::string> tags;
+  // Unpublished: kept in the catalog (GET by id returns it) but never shown
+  // to shoppers (search and recommendations skip it).
+  bool hidden = false;
 
   bool operator==(const Product&) const = default;
 };
@@ -47,6 +50,7 @@ struct ProductPatch {
   std::optional<double> popularity;
   std::optional<int64_t> created_at;
   std::optional<std::vector<std::string>> tags;
+  std::optional<bool> hidden;
 
   bool empty() const;
 };

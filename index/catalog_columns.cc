@@ -65,6 +65,7 @@ void CatalogColumns::Apply(uint32_t docid, const ColumnRow& row) {
   ApplyCategories(docid, row.categories);
   ApplyAttributes(docid, row, replaced);
   ApplyTags(docid, row.tags);
+  hidden_.Set(docid, row.hidden ? 1 : 0);
   live_.Set(docid, 1);
   if (docid > max_docid_.load(std::memory_order_relaxed)) {
     max_docid_.store(docid, std::memory_order_release);
@@ -227,6 +228,9 @@ size_t CatalogColumns::RebuildFrom(const Xapian::Database& db) {
   std::array<Xapian::ValueIterator, 5> numbers;
   for (size_t i = 0; i < numbers.size(); ++i) numbers[i] = db.valuestream_begin(kNumericSlots[i]);
   const Xapian::ValueIterator end;
+  const std::string hidden_term(kHiddenTerm);
+  Xapian::PostingIterator hidden = db.postlist_begin(hidden_term);
+  const Xapian::PostingIterator hidden_end = db.postlist_end(hidden_term);
   size_t loaded = 0;
   for (auto it = db.valuestream_begin(kFacetSlot); it != end; ++it) {
     const Xapian::docid docid = it.get_docid();
@@ -245,6 +249,8 @@ size_t CatalogColumns::RebuildFrom(const Xapian::Database& db) {
     row.popularity = values[2];
     row.created_at = static_cast<int64_t>(values[3]);
     row.cost = values[4];
+    if (hidden != hidden_end) hidden.skip_to(docid);
+    row.hidden = hidden != hidden_end && *hidden == docid;
     Apply(docid, row);
     ++loaded;
   }
@@ -323,7 +329,7 @@ absl::StatusOr<FacetSource> CatalogColumns::ResolveFacet(const std::string& name
 }
 
 size_t CatalogColumns::ColumnBytes() const {
-  size_t bytes = live_.allocated_bytes() + price_.allocated_bytes() + rating_.allocated_bytes() +
+  size_t bytes = live_.allocated_bytes() + hidden_.allocated_bytes() + price_.allocated_bytes() + rating_.allocated_bytes() +
                  popularity_.allocated_bytes() + created_at_.allocated_bytes() +
                  brand_ordinals_.allocated_bytes() + tag_refs_.allocated_bytes() +
                  tag_arena_.allocated_bytes();

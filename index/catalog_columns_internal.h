@@ -97,6 +97,9 @@ class CatalogColumns {
   RawSignals ReadRawSignals(uint32_t docid) const;
 
   bool IsLive(uint32_t docid) const { return live_.Get(docid) != 0; }
+  // Hidden (unpublished) products: searches exclude them through their
+  // kHiddenTerm; this column answers LiveSignals::hidden without a reader.
+  bool IsHidden(uint32_t docid) const { return hidden_.Get(docid) != 0; }
   const ChunkedArray<int64_t>& int_column(NumericField field) const {
     return field == NumericField::kStock ? stock_ : created_at_;
   }
@@ -141,6 +144,7 @@ class CatalogColumns {
   void ApplyTags(uint32_t docid, const std::vector<std::string>& tags);
 
   ChunkedArray<uint8_t> live_;
+  ChunkedArray<uint8_t> hidden_;
   ChunkedArray<double> price_;
   ChunkedArray<double> rating_;
   ChunkedArray<double> popularity_;

@@ -212,6 +212,7 @@ PreparedDoc DocumentBuilder::Build(Product p) {
   for (const auto& t : p.tags) doc.add_boolean_term(TagTerm(t));
   if (!p.description.empty()) doc.add_boolean_term(ExistsTerm("description"));
   if (!p.image_url.empty()) doc.add_boolean_term(ExistsTerm("image"));
+  if (p.hidden) doc.add_boolean_term(std::string(kHiddenTerm));
 
   doc.add_value(kPriceSlot, Xapian::sortable_serialise(p.price));
   doc.add_value(kRatingSlot, Xapian::sortable_serialise(p.rating));
@@ -226,6 +227,7 @@ PreparedDoc DocumentBuilder::Build(Product p) {
   row.popularity = p.popularity;
   row.created_at = p.created_at;
   row.cost = p.cost;
+  row.hidden = p.hidden;
   row.brand = std::move(p.brand);
   row.categories = std::move(p.categories);
   row.attributes.assign(std::make_move_iterator(p.attributes.begin()),

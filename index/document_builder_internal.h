@@ -25,6 +25,9 @@ inline constexpr std::string_view kLevelPrefix = "XL";     // "XL<N>:" + path
 inline constexpr std::string_view kTagPrefix = "XT";
 inline constexpr std::string_view kAttributePrefix = "XA";  // name "=" value
 inline constexpr std::string_view kExistsPrefix = "XE";     // field present
+// The one term of every hidden (unpublished) product. Every search runs as
+// (query AND_NOT kHiddenTerm); see ProductIndexImpl::RunSearch.
+inline constexpr std::string_view kHiddenTerm = "XH";
 
 // Field weights, applied as wdf increments: a title match outranks a
 // description match while each word keeps a single posting list.
@@ -86,6 +89,8 @@ struct ColumnRow {
   std::vector<std::string> categories;
   std::vector<std::pair<std::string, std::string>> attributes;
   std::vector<std::string> tags;
+  // From the kHiddenTerm (not part of EncodeFacetRow, whose format is on disk).
+  bool hidden = false;
 };
 
 // The string fields of a row as compact bytes (never empty); numbers live in

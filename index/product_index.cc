@@ -141,6 +141,19 @@ struct SearchPlan {
   std::shared_ptr<const internal::ResolvedBlend> blend;  // Null: BM25 alone.
 };
 
+// `query` without the hidden (unpublished) products. Every search goes
+// through this, for its hits, totals and facets alike. A boolean term rather
+// than a column check: it lives in the document, so it is committed with it
+// (a reader's snapshot always agrees with the document data), survives a
+// reopen with no extra state, and needs no posting source of our own. Only
+// hidden products carry the term, so its posting list is short (empty when
+// nothing is hidden) and Xapian's AND_NOT prunes itself down to the left
+// side once that list is exhausted: the common case costs next to nothing.
+Xapian::Query WithoutHidden(const Xapian::Query& query) {
+  return Xapian::Query(Xapian::Query::OP_AND_NOT, query,
+                       Xapian::Query(std::string(internal::kHiddenTerm)));
+}
+
 // What FetchHits ranks by: the query that matches and weighs, and how to
 // turn a match weight into a hit's score and details.
 struct Ranking {
@@ -431,6 +444,7 @@ Ranking ProductIndexImpl::RankingFor(Reader& reader, const std::optional<Xapian:
   if (plan.filter) {
     ranking.query = Xapian::Query(Xapian::Query::OP_FILTER, ranking.query, *plan.filter);
   }
+  ranking.query = WithoutHidden(ranking.query);
   return ranking;
 }
 
@@ -518,12 +532,16 @@ absl::StatusOr<SearchResult> ProductIndexImpl::RunSearch(Reader& reader, const S
   const std::optional<Xapian::Query> text = reader.tokenizer.Parse(query.text);
   Xapian::Query xquery = text ? *text : internal::MatchAllQuery();
   if (plan.filter) xquery = Xapian::Query(Xapian::Query::OP_FILTER, xquery, *plan.filter);
+  xquery = WithoutHidden(xquery);
   SearchResult result;
   // Both walks use the same handle, hence the same snapshot.
   if (!plan.facets.empty() || (query.exact_total && (text || plan.filter))) {
     CountExactly(reader, xquery, plan, &result);
-  } else if (query.exact_total) {
-    result.total_hits = reader.db.get_doccount();  // Everything matches.
+  } else if (!text && !plan.filter) {
+    // Everything visible matches, counted exactly from statistics (a boolean
+    // term's frequency is exact) rather than estimated through the AND_NOT.
+    const std::string hidden_term(internal::kHiddenTerm);
+    result.total_hits = reader.db.get_doccount() - reader.db.get_termfreq(hidden_term);
     result.total_exact = true;
   }
   if (query.limit > 0 || !result.total_exact) {
@@ -542,6 +560,7 @@ LiveSignals ProductIndexImpl::ReadSignals(uint32_t docid) const {
   if (stock != internal::kStockUnknown) live.stock = stock;
   live.in_stock = stock > 0;
   live.demand = columns_->demand().Get(docid);
+  live.hidden = columns_->IsHidden(docid);
   return live;
 }
 

@@ -141,6 +141,7 @@ struct LiveSignals {
   std::optional<int64_t> stock;  // Absent when no inventory was ever reported.
   bool in_stock = true;
   double demand = 0;
+  bool hidden = false;  // Product::hidden: never searched, never recommended.
 };
 
 struct Hit {

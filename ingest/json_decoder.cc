@@ -57,6 +57,10 @@ class ValueReader {
     return Translate(v.get_double().get(*out), "expected a number");
   }
 
+  sj::error_code Bool(od::value& v, bool* out) {
+    return Translate(v.get_bool().get(*out), "expected true or false");
+  }
+
   sj::error_code Id(od::value& v, std::string* out) {
     std::string_view s;
     sj::error_code e = v.get_string().get(s);
@@ -212,6 +216,8 @@ sj::error_code DecodeValue(ProductField which, od::value& v, ValueReader& r, Pro
       return r.Timestamp(v, &p->created_at);
     case ProductField::kTags:
       return r.StringList(v, &p->tags);
+    case ProductField::kHidden:
+      return r.Bool(v, &p->hidden);
     case ProductField::kUnknown:
       break;
   }
@@ -260,6 +266,9 @@ void SetPatchField(ProductField which, Product&& from, ProductPatch* patch) {
     case ProductField::kTags:
       patch->tags = std::move(from.tags);
       break;
+    case ProductField::kHidden:
+      patch->hidden = from.hidden;
+      break;
     case ProductField::kId:
     case ProductField::kUnknown:
       break;
@@ -289,7 +298,9 @@ ProductField AisleField(std::string_view key) {
              : key == "price" ? ProductField::kPrice
                               : ProductField::kUnknown;
     case 6:
-      return key == "rating" ? ProductField::kRating : ProductField::kUnknown;
+      return key == "rating"   ? ProductField::kRating
+             : key == "hidden" ? ProductField::kHidden
+                               : ProductField::kUnknown;
     case 8:
       return key == "currency"   ? ProductField::kCurrency
              : key == "imageUrl" ? ProductField::kImageUrl

@@ -34,6 +34,7 @@ enum class ProductField : uint8_t {
   kPopularity,
   kCreatedAt,
   kTags,
+  kHidden,
 };
 
 // Maps a JSON key to the Product field it fills.

@@ -9,7 +9,9 @@
 // attributes (an object; number and boolean values become their JSON text,
 // null values are dropped), price, cost, rating, popularity (numbers),
 // currency, imageUrl, createdAt (integer Unix seconds, or an ISO-8601 date or
-// date-time string; no offset means UTC), tags (an array of strings).
+// date-time string; no offset means UTC), tags (an array of strings), hidden
+// (true or false: unpublished, kept in the catalog but never searched or
+// recommended).
 // A null value is the same as an absent field. Unknown fields are ignored
 // (catalog exports carry extra fields); a known field of the wrong type
 // rejects the document with a reason naming it ("price: expected a number").

@@ -25,6 +25,7 @@ void ToProto(const Product& p, pb::Product* out) {
   out->set_popularity(p.popularity);
   out->set_created_at(p.created_at);
   for (const auto& t : p.tags) out->add_tags(t);
+  out->set_hidden(p.hidden);
 }
 
 Product FromProto(const pb::Product& in) {
@@ -43,6 +44,7 @@ Product FromProto(const pb::Product& in) {
   p.popularity = in.popularity();
   p.created_at = in.created_at();
   p.tags = ToVector(in.tags());
+  p.hidden = in.hidden();
   return p;
 }
 
@@ -63,6 +65,7 @@ ProductPatch FromProto(const pb::ProductPatch& in) {
   if (in.has_popularity()) patch.popularity = in.popularity();
   if (in.has_created_at()) patch.created_at = in.created_at();
   if (in.has_tags()) patch.tags = ToVector(in.tags().values());
+  if (in.has_hidden()) patch.hidden = in.hidden();
   return patch;
 }
 

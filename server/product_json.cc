@@ -40,6 +40,7 @@ void WriteProductFields(const Product& p, const ProductFieldSelection& sel, Json
   if (sel.Wants("popularity")) out->Key("popularity").Double(p.popularity);
   if (sel.Wants("createdAt")) out->Key("createdAt").Int(p.created_at);
   if (sel.Wants("tags")) strings("tags", p.tags);
+  if (sel.Wants("hidden")) out->Key("hidden").Bool(p.hidden);
 }
 
 }  // namespace aisle::server

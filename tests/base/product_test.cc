@@ -26,5 +26,25 @@ TEST(ProductPatch, AppliesOnlyTheFieldsThatAreSet) {
   EXPECT_TRUE(p.tags.empty());
 }
 
+TEST(ProductPatch, HidesAndUnhidesWhenHiddenIsSet) {
+  Product p;
+  p.id = "p1";
+  EXPECT_FALSE(p.hidden);
+  ProductPatch patch;
+  patch.hidden = true;
+  EXPECT_FALSE(patch.empty());
+  ApplyPatch(patch, &p);
+  EXPECT_TRUE(p.hidden);
+  Product copy = p;
+  copy.hidden = false;
+  EXPECT_NE(copy, p);  // operator== compares the flag too.
+  ApplyPatch(ProductPatch{}, &p);
+  EXPECT_TRUE(p.hidden);  // Unset in the patch: unchanged.
+  patch.hidden = false;
+  ApplyPatch(patch, &p);
+  EXPECT_FALSE(p.hidden);
+  EXPECT_EQ(copy, p);
+}
+
 }  // namespace
 }  // namespace aisle

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "tests/index/catalog_fixture.h"
 
@@ -212,6 +214,199 @@ TEST_F(ProductIndexTest, ReopenKeepsDocumentsColumnsFacetsAndFilters) {
   // And it keeps accepting writes.
   ASSERT_TRUE(index_->Upsert({MakeProduct("later", "Later lamp")}).ok());
   EXPECT_EQ(index_->Stats().documents, 300u);
+}
+
+// ---- Hidden (unpublished) products --------------------------------------
+
+// A catalog where every third product is hidden, and its visible part.
+struct HiddenCatalog {
+  std::vector<Product> all;
+  std::vector<Product> visible;
+};
+
+HiddenCatalog MakeHiddenCatalog(int n) {
+  HiddenCatalog catalog;
+  catalog.all = GenerateCatalog(n, 11);
+  for (size_t i = 0; i < catalog.all.size(); ++i) {
+    catalog.all[i].hidden = i % 3 == 0;
+    if (!catalog.all[i].hidden) catalog.visible.push_back(catalog.all[i]);
+  }
+  return catalog;
+}
+
+// Lowercased facet value -> count, as the index reports it.
+std::map<std::string, uint64_t> IndexFacetCounts(const SearchResult& result,
+                                                 const std::string& facet) {
+  std::map<std::string, uint64_t> counts;
+  for (const auto& v : result.facet_distribution.at(facet)) counts[AsciiLower(v.value)] += v.count;
+  return counts;
+}
+
+// Checks that searches see exactly the visible products: hits, exact and
+// estimated totals, filters, facets, sorts and blends.
+// `visible_only` indexes catalog.visible alone (the reference for text).
+void ExpectOnlyVisibleProductsAreSearched(const ProductIndex& index, const HiddenCatalog& catalog,
+                                          const ProductIndex& visible_only) {
+  std::set<std::string> hidden_ids;
+  for (const auto& p : catalog.all) {
+    if (p.hidden) hidden_ids.insert(p.id);
+  }
+  ASSERT_FALSE(hidden_ids.empty());
+  auto expect_no_hidden_hit = [&](const SearchResult& result, const std::string& what) {
+    for (const auto& hit : result.hits) {
+      EXPECT_EQ(hidden_ids.count(hit.product.id), 0u) << what << ": " << hit.product.id;
+      EXPECT_FALSE(hit.product.hidden) << what;
+      EXPECT_FALSE(hit.live.hidden) << what;
+    }
+  };
+  // Empty query: browse with an exact total, and with the estimate.
+  SearchResult browse = SearchAll(index, SearchQuery());
+  EXPECT_EQ(browse.total_hits, catalog.visible.size());
+  EXPECT_EQ(browse.hits.size(), catalog.visible.size());
+  expect_no_hidden_hit(browse, "browse");
+  SearchQuery page;
+  page.limit = 5;
+  auto estimated = index.Search(page);
+  ASSERT_TRUE(estimated.ok()) << estimated.status();
+  EXPECT_EQ(estimated->total_hits, catalog.visible.size());
+  expect_no_hidden_hit(*estimated, "browse page");
+  // Text: the same matches as an index of the visible products alone.
+  SearchQuery phone;
+  phone.text = "phone";
+  const SearchResult text = SearchAll(index, phone);
+  const SearchResult reference = SearchAll(visible_only, phone);
+  EXPECT_GT(text.total_hits, 0u);
+  EXPECT_EQ(text.total_hits, reference.total_hits);
+  std::vector<std::string> text_ids = HitIds(text);
+  std::vector<std::string> reference_ids = HitIds(reference);
+  std::sort(text_ids.begin(), text_ids.end());
+  std::sort(reference_ids.begin(), reference_ids.end());
+  EXPECT_EQ(text_ids, reference_ids);
+  expect_no_hidden_hit(text, "text");
+  // Filter: exactly the visible matches of the reference semantics.
+  const FilterNode filter = Or({Cmp("price", CompareOp::kGt, "100"), Eq("color", "red")});
+  SearchQuery filtered;
+  filtered.filter = filter;
+  const SearchResult by_filter = SearchAll(index, filtered);
+  std::vector<std::string> expected;
+  for (const auto& p : catalog.visible) {
+    if (Matches(filter, p)) expected.push_back(p.id);
+  }
+  std::vector<std::string> got = HitIds(by_filter);
+  std::sort(got.begin(), got.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(by_filter.total_hits, expected.size());
+  // Facets count only visible products.
+  SearchQuery facets;
+  facets.facets = {"brand", "color", "tags", "price"};
+  facets.limit = 0;
+  auto faceted = index.Search(facets);
+  ASSERT_TRUE(faceted.ok()) << faceted.status();
+  EXPECT_EQ(faceted->total_hits, catalog.visible.size());
+  for (const std::string facet : {"brand", "color", "tags"}) {
+    EXPECT_EQ(IndexFacetCounts(*faceted, facet), FacetCounts(catalog.visible, facet)) << facet;
+  }
+  double max_visible_price = 0;
+  for (const auto& p : catalog.visible) max_visible_price = std::max(max_visible_price, p.price);
+  EXPECT_EQ(faceted->facet_stats.at("price").max, max_visible_price);
+  // Sorted and blended (with and without text).
+  SearchQuery sorted;
+  sorted.sort = {SortSpec{SortField::kPrice, false}};
+  expect_no_hidden_hit(SearchAll(index, sorted), "sorted");
+  ScoreBlend blend;
+  blend.weights = {.relevance = 1, .availability = 0.3, .popularity = 0.1};
+  blend.popularity_pivot = 10;
+  SearchQuery blended;
+  blended.blend = blend;
+  const SearchResult blended_browse = SearchAll(index, blended);
+  EXPECT_EQ(blended_browse.hits.size(), catalog.visible.size());
+  expect_no_hidden_hit(blended_browse, "blended browse");
+  blended.text = "phone";
+  const SearchResult blended_text = SearchAll(index, blended);
+  EXPECT_EQ(blended_text.hits.size(), text.hits.size());
+  expect_no_hidden_hit(blended_text, "blended text");
+}
+
+TEST_F(ProductIndexTest, SearchNeverReturnsOrCountsHiddenProducts) {
+  const HiddenCatalog catalog = MakeHiddenCatalog(300);
+  ASSERT_TRUE(index_->Upsert(catalog.all).ok());
+  const auto reference = OpenIndex(dir_.Sub("visible"));
+  ASSERT_TRUE(reference->Upsert(catalog.visible).ok());
+  ExpectOnlyVisibleProductsAreSearched(*index_, catalog, *reference);
+}
+
+TEST_F(ProductIndexTest, GetAndSignalsReturnHiddenProductsWithTheFlag) {
+  Product p = MakeProduct("h", "Hidden kettle");
+  p.hidden = true;
+  ASSERT_TRUE(index_->Upsert({p, MakeProduct("v", "Visible kettle")}).ok());
+  auto got = index_->Get("h");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(got->hidden);
+  EXPECT_EQ(*got, p);
+  auto signals = index_->Signals("h");
+  ASSERT_TRUE(signals.ok()) << signals.status();
+  EXPECT_TRUE(signals->hidden);
+  EXPECT_FALSE(index_->Signals("v")->hidden);
+  EXPECT_EQ(HitIds(Find(*index_, "kettle")), std::vector<std::string>{"v"});
+}
+
+TEST_F(ProductIndexTest, PatchHiddenFalseMakesAProductSearchableAndTrueHidesItAgain) {
+  Product p = MakeProduct("p", "Copper kettle");
+  p.hidden = true;
+  ASSERT_TRUE(index_->Upsert({p}).ok());
+  EXPECT_EQ(Find(*index_, "copper").total_hits, 0u);
+  EXPECT_EQ(Find(*index_, "").total_hits, 0u);
+  ProductPatch show;
+  show.hidden = false;
+  auto shown = index_->Patch("p", show);
+  ASSERT_TRUE(shown.ok()) << shown.status();
+  EXPECT_FALSE(shown->hidden);
+  EXPECT_EQ(HitIds(Find(*index_, "copper")), std::vector<std::string>{"p"});
+  EXPECT_EQ(Find(*index_, "").total_hits, 1u);
+  EXPECT_FALSE(index_->Signals("p")->hidden);
+  ProductPatch hide;
+  hide.hidden = true;
+  ASSERT_TRUE(index_->Patch("p", hide).ok());
+  EXPECT_EQ(Find(*index_, "copper").total_hits, 0u);
+  EXPECT_EQ(Find(*index_, "").total_hits, 0u);
+  EXPECT_TRUE(index_->Signals("p")->hidden);
+  EXPECT_TRUE(index_->Get("p")->hidden);
+  // An upsert without the flag publishes it again.
+  ASSERT_TRUE(index_->Upsert({MakeProduct("p", "Copper kettle")}).ok());
+  EXPECT_EQ(Find(*index_, "copper").total_hits, 1u);
+  EXPECT_FALSE(index_->Signals("p")->hidden);
+}
+
+TEST_F(ProductIndexTest, HiddenSurvivesReopenWhenTheColumnsAreRebuilt) {
+  const HiddenCatalog catalog = MakeHiddenCatalog(150);
+  ASSERT_TRUE(index_->Upsert(catalog.all).ok());
+  Reopen();
+  for (const auto& p : catalog.all) {
+    auto got = index_->Get(p.id);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->hidden, p.hidden) << p.id;
+    auto signals = index_->Signals(p.id);
+    ASSERT_TRUE(signals.ok()) << signals.status();
+    EXPECT_EQ(signals->hidden, p.hidden) << p.id;
+  }
+  const auto reference = OpenIndex(dir_.Sub("visible"));
+  ASSERT_TRUE(reference->Upsert(catalog.visible).ok());
+  ExpectOnlyVisibleProductsAreSearched(*index_, catalog, *reference);
+}
+
+TEST_F(ProductIndexTest, ScanVisitsHiddenProductsAndFlagsThem) {
+  Product p = MakeProduct("h", "Hidden lamp");
+  p.hidden = true;
+  ASSERT_TRUE(index_->Upsert({p, MakeProduct("v", "Visible lamp")}).ok());
+  ScanCursor cursor;
+  auto page = index_->Scan(&cursor, 10);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->size(), 2u);
+  for (const Hit& hit : *page) {
+    EXPECT_EQ(hit.product.hidden, hit.product.id == "h");
+    EXPECT_EQ(hit.live.hidden, hit.product.id == "h");
+  }
 }
 
 TEST_F(ProductIndexTest, TitleMatchOutranksDescriptionMatch) {

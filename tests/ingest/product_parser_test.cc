@@ -67,6 +67,26 @@ TEST(ParseProductsJson, ReadsEveryField) {
   EXPECT_THAT(parsed.delete_ids, IsEmpty());
 }
 
+TEST(ParseProductsJson, ReadsHiddenWhenTrueOrFalseAndDefaultsToVisible) {
+  const ParsedProducts parsed = MustParse(R"([
+    {"id": "a", "title": "A", "hidden": true},
+    {"id": "b", "title": "B", "hidden": false},
+    {"id": "c", "title": "C"},
+    {"id": "d", "title": "D", "hidden": null}
+  ])");
+  ASSERT_THAT(parsed.products, SizeIs(4));
+  EXPECT_TRUE(parsed.products[0].hidden);
+  EXPECT_FALSE(parsed.products[1].hidden);
+  EXPECT_FALSE(parsed.products[2].hidden);
+  EXPECT_FALSE(parsed.products[3].hidden);
+  const ParsedProducts ndjson = MustParse(
+      "{\"id\": \"a\", \"title\": \"A\", \"hidden\": true}\n{\"id\": \"b\", \"title\": \"B\"}\n",
+      Format::kNdjson);
+  ASSERT_THAT(ndjson.products, SizeIs(2));
+  EXPECT_TRUE(ndjson.products[0].hidden);
+  EXPECT_FALSE(ndjson.products[1].hidden);
+}
+
 TEST(ParseProductsJson, IntegerIdsBecomeDecimalText) {
   const ParsedProducts parsed = MustParse(
       R"([{"id": 42, "title": "a"}, {"id": -7, "title": "b"},
@@ -164,6 +184,8 @@ INSTANTIATE_TEST_SUITE_P(
         WrongType{R"("createdAt": "yesterday")", "createdAt: expected integer Unix seconds"},
         WrongType{R"("tags": "sale")", "tags: expected an array of strings"},
         WrongType{R"("tags": [["x"]])", "tags: expected an array of strings"},
+        WrongType{R"("hidden": "yes")", "hidden: expected true or false"},
+        WrongType{R"("hidden": 1)", "hidden: expected true or false"},
         WrongType{R"("title": "\ud800")", "title: invalid JSON string"}));
 
 TEST(ParseProductsJson, WrongIdTypeIsRejected) {
@@ -415,6 +437,16 @@ TEST(ParseProductsProtobuf, ReadsProductsAndDeleteIds) {
   EXPECT_THAT(MustParse("", Format::kProtobuf).products, IsEmpty());
 }
 
+TEST(ParseProductsProtobuf, ReadsHiddenFromTheProtoField) {
+  Product hidden = Valid("h");
+  hidden.hidden = true;
+  const ParsedProducts parsed = MustParse(Batch({hidden, Valid("v")}, {}), Format::kProtobuf);
+  ASSERT_THAT(parsed.products, SizeIs(2));
+  EXPECT_TRUE(parsed.products[0].hidden);
+  EXPECT_EQ(parsed.products[0], hidden);
+  EXPECT_FALSE(parsed.products[1].hidden);
+}
+
 TEST(ParseProductsProtobuf, InvalidProductsAndDeleteIdsAreRejected) {
   Product bad = Valid("bad");
   bad.price = -1;
@@ -499,6 +531,19 @@ TEST(ParseProductPatchJson, NullResetsAFieldButNotTheTitle) {
   EXPECT_EQ(ErrorField(title.status()), "title");
 }
 
+TEST(ParseProductPatchJson, SetsHiddenWhenTrueOrFalse) {
+  auto hide = ParseProductPatch(R"({"hidden": true})", Format::kJson);
+  ASSERT_TRUE(hide.ok()) << hide.status();
+  EXPECT_EQ(hide->hidden, true);
+  EXPECT_FALSE(hide->empty());
+  auto show = ParseProductPatch(R"({"hidden": false})", Format::kJson);
+  ASSERT_TRUE(show.ok()) << show.status();
+  EXPECT_EQ(show->hidden, false);
+  auto untouched = ParseProductPatch(R"({"title": "t"})", Format::kJson);
+  ASSERT_TRUE(untouched.ok()) << untouched.status();
+  EXPECT_FALSE(untouched->hidden.has_value());
+}
+
 TEST(ParseProductPatchJson, EmptyObjectIsAnEmptyPatch) {
   auto patch = ParseProductPatch(" {} ", Format::kJson);
   ASSERT_TRUE(patch.ok()) << patch.status();
@@ -525,6 +570,16 @@ TEST(ParseProductPatchJson, RejectsIdUnknownFieldsWrongTypesAndInvalidValues) {
   EXPECT_EQ(PatchErrorField(R"({"currency": "dollars"})"), "currency");
 }
 
+TEST(ParseProductPatchJson, RejectsHiddenWhenNotABoolean) {
+  auto patch = ParseProductPatch(R"({"hidden": "yes"})", Format::kJson);
+  ASSERT_FALSE(patch.ok());
+  EXPECT_EQ(patch.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorField(patch.status()), "hidden");
+  EXPECT_THAT(std::string(patch.status().message()), StartsWith("hidden:"));
+  EXPECT_EQ(PatchErrorField(R"({"hidden": 0})"), "hidden");
+  EXPECT_EQ(PatchErrorField(R"({"hidden": [true]})"), "hidden");
+}
+
 TEST(ParseProductPatchJson, MalformedBodiesAreBodyErrors) {
   EXPECT_EQ(PatchErrorField(R"([{"title": "t"}])"), "body");
   EXPECT_EQ(PatchErrorField(""), "body");
@@ -545,6 +600,22 @@ TEST(ParseProductPatchProtobuf, ReadsThePresentFields) {
   EXPECT_EQ(patch->price, 0);
   EXPECT_EQ(patch->tags, std::vector<std::string>{"sale"});
   EXPECT_FALSE(patch->brand.has_value());
+}
+
+TEST(ParseProductPatchProtobuf, ReadsHiddenOnlyWhenPresent) {
+  pb::ProductPatch hide;
+  hide.set_hidden(true);
+  auto patch = ParseProductPatch(hide.SerializeAsString(), Format::kProtobuf);
+  ASSERT_TRUE(patch.ok()) << patch.status();
+  EXPECT_EQ(patch->hidden, true);
+  pb::ProductPatch show;
+  show.set_hidden(false);  // Present (proto3 optional) even though false.
+  patch = ParseProductPatch(show.SerializeAsString(), Format::kProtobuf);
+  ASSERT_TRUE(patch.ok()) << patch.status();
+  EXPECT_EQ(patch->hidden, false);
+  patch = ParseProductPatch(pb::ProductPatch().SerializeAsString(), Format::kProtobuf);
+  ASSERT_TRUE(patch.ok()) << patch.status();
+  EXPECT_FALSE(patch->hidden.has_value());
 }
 
 TEST(ParseProductPatchProtobuf, RejectsIdStockGarbageAndInvalidValues) {

@@ -21,9 +21,27 @@ TEST(ProductCodec, RoundTripsEveryField) {
   p.popularity = 1234;
   p.created_at = 1700000000;
   p.tags = {"new", "sale"};
+  p.hidden = true;
   auto back = ParseProduct(SerializeProduct(p));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, p);
+}
+
+TEST(ProductCodec, RoundTripsHiddenWhenTrueAndFalse) {
+  Product p;
+  p.id = "h";
+  p.title = "Hidden";
+  p.hidden = true;
+  pb::Product message;
+  ToProto(p, &message);
+  EXPECT_TRUE(message.hidden());
+  auto back = ParseProduct(SerializeProduct(p));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->hidden);
+  p.hidden = false;
+  back = ParseProduct(SerializeProduct(p));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_FALSE(back->hidden);
 }
 
 TEST(ProductCodec, RejectsGarbageBytes) {
@@ -41,6 +59,11 @@ TEST(ProductCodec, PatchKeepsPresenceOfOptionalFields) {
   EXPECT_TRUE(patch.tags->empty());
   EXPECT_FALSE(patch.title.has_value());
   EXPECT_FALSE(patch.categories.has_value());
+  EXPECT_FALSE(patch.hidden.has_value());
+  in.set_hidden(false);  // Present even though false: unhides.
+  patch = FromProto(in);
+  ASSERT_TRUE(patch.hidden.has_value());
+  EXPECT_FALSE(*patch.hidden);
 }
 
 }  // namespace

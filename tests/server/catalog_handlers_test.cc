@@ -133,6 +133,91 @@ TEST_F(CatalogRoutes, PatchChangesOnlyGivenFieldsAndIsSearchable) {
   EXPECT_EQ(JsonBody(r.body).Size("/hits"), 1u) << r.body;
 }
 
+bool BoolAt(const JsonBody& body, const char* pointer) {
+  bool value = false;
+  EXPECT_EQ(body[pointer].get_bool().get(value), simdjson::SUCCESS) << pointer;
+  return value;
+}
+
+TEST_F(CatalogRoutes, HiddenProductIsReadableByIdButNeverSearchedOrCounted) {
+  auto r = Call("PATCH", "/v1/products/p1", R"({"hidden": true})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(BoolAt(JsonBody(r.body), "/hidden"));
+  r = Call("GET", "/v1/products/p1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  JsonBody product(r.body);
+  EXPECT_TRUE(BoolAt(product, "/hidden"));
+  EXPECT_EQ(product.String("/title"), "Galaxy Phone 128GB");
+  EXPECT_FALSE(BoolAt(JsonBody(Call("GET", "/v1/products/p2").body), "/hidden"));
+
+  r = Call("GET", "/v1/search?q=galaxy");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JsonBody(r.body).Size("/hits"), 0u) << r.body;
+  EXPECT_EQ(JsonBody(r.body).Uint("/estimatedTotalHits"), 0u) << r.body;
+  r = Call("GET", "/v1/search?q=phone&limit=10");
+  JsonBody phones(r.body);
+  EXPECT_EQ(phones.Size("/hits"), 2u) << r.body;
+  EXPECT_EQ(phones.Uint("/estimatedTotalHits"), 2u) << r.body;
+  EXPECT_EQ(r.body.find("\"p1\""), std::string::npos) << r.body;
+  r = Call("GET", "/v1/search?limit=10");  // Empty query: browse.
+  JsonBody browse(r.body);
+  EXPECT_EQ(browse.Size("/hits"), 3u) << r.body;
+  EXPECT_EQ(browse.Uint("/estimatedTotalHits"), 3u) << r.body;
+  EXPECT_EQ(r.body.find("\"p1\""), std::string::npos) << r.body;
+  r = Call("POST", "/v1/search", R"({"filter": "brand = Samsung", "facets": ["brand"]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  JsonBody faceted(r.body);
+  EXPECT_EQ(faceted.Uint("/estimatedTotalHits"), 1u) << r.body;
+  EXPECT_EQ(faceted.String("/hits/0/id"), "p3");
+  EXPECT_EQ(faceted.Uint("/facetDistribution/brand/Samsung"), 1u) << r.body;
+
+  // Unhide: searchable again; hide again: gone again.
+  r = Call("PATCH", "/v1/products/p1", R"({"hidden": false})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(BoolAt(JsonBody(r.body), "/hidden"));
+  r = Call("GET", "/v1/search?q=galaxy");
+  EXPECT_EQ(JsonBody(r.body).String("/hits/0/id"), "p1") << r.body;
+  EXPECT_EQ(JsonBody(Call("GET", "/v1/search?q=phone").body).Size("/hits"), 3u);
+  ASSERT_EQ(Call("PATCH", "/v1/products/p1", R"({"hidden": true})").status, 200);
+  EXPECT_EQ(JsonBody(Call("GET", "/v1/search?q=galaxy").body).Size("/hits"), 0u);
+}
+
+TEST_F(CatalogRoutes, HiddenIsReadFromIngestedDocuments) {
+  auto r = Call("POST", "/v1/products",
+                R"([{"id": "h1", "title": "Secret Kettle", "hidden": true},
+                    {"id": "h2", "title": "Public Kettle", "hidden": false}])");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JsonBody(r.body).Uint("/indexed"), 2u);
+  EXPECT_TRUE(BoolAt(JsonBody(Call("GET", "/v1/products/h1").body), "/hidden"));
+  r = Call("GET", "/v1/search?q=kettle");
+  JsonBody search(r.body);
+  EXPECT_EQ(search.Size("/hits"), 1u) << r.body;
+  EXPECT_EQ(search.String("/hits/0/id"), "h2");
+  pb::ProductBatch batch;
+  auto* p = batch.add_products();
+  p->set_id("h3");
+  p->set_title("Protobuf Secret Kettle");
+  p->set_hidden(true);
+  r = Call("POST", "/v1/products", batch.SerializeAsString(), "application/x-protobuf");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(BoolAt(JsonBody(Call("GET", "/v1/products/h3").body), "/hidden"));
+  EXPECT_EQ(JsonBody(Call("GET", "/v1/search?q=kettle").body).Size("/hits"), 1u);
+}
+
+TEST_F(CatalogRoutes, HiddenOfTheWrongTypeIs400NamingTheField) {
+  auto r = Call("PATCH", "/v1/products/p1", R"({"hidden": "yes"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  JsonBody body(r.body);
+  EXPECT_EQ(body.String("/error/field"), "hidden") << r.body;
+  EXPECT_NE(body.String("/error/message").find("hidden"), std::string::npos) << r.body;
+  r = Call("POST", "/v1/products", R"([{"id": "x", "title": "X", "hidden": "yes"}])");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_NE(r.body.find("hidden"), std::string::npos) << r.body;
+  // Nothing changed.
+  EXPECT_FALSE(BoolAt(JsonBody(Call("GET", "/v1/products/p1").body), "/hidden"));
+  EXPECT_EQ(Call("GET", "/v1/products/x").status, 404);
+}
+
 TEST_F(CatalogRoutes, DeleteRemovesAndUnknownIdsAre404) {
   EXPECT_EQ(Call("DELETE", "/v1/products/p1").status, 200);
   EXPECT_EQ(Call("GET", "/v1/products/p1").status, 404);
