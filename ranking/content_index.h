@@ -30,7 +30,8 @@ namespace aisle::ranking {
 
 struct ContentIndexOptions {
   ContentOptions content;
-  index::VectorIndexOptions vectors;  // dimension is the encoder's.
+  // dimension is the encoder's; IVF scans 8 lists (see TrainingOptions).
+  index::VectorIndexOptions vectors = {.ivf_probe = 8};
 };
 
 struct ScoredProduct {

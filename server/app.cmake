@@ -13,7 +13,12 @@ add_library(aisle_server STATIC
   serve_command.cc
   replenishment_handlers.cc
   fraud_settings.cc
-  pricing_settings.cc)
+  pricing_settings.cc
+  recommendation_handlers.cc
+  recommendation_settings.cc
+  settings_table.cc
+  recommendation_adapters.cc
+  recommendation_models.cc)
 target_link_libraries(aisle_server PUBLIC
   aisle_http aisle_ranking aisle_index aisle_ingest aisle_store aisle_commerce aisle_proto aisle_base
   simdjson::simdjson absl::strings)

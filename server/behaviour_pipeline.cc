@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 namespace aisle::server {
 
@@ -15,6 +16,7 @@ void BehaviourPipeline::Accept(const std::vector<Event>& events) {
   for (const Event& event : events) {
     if (demand_->Record(event)) touched.push_back(event.product_id);
     preferences_->Update(event).IgnoreError();  // Only fails for events it cannot use.
+    if (listener_) listener_(event);
   }
   std::sort(touched.begin(), touched.end());
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
@@ -43,6 +45,7 @@ absl::Status BehaviourPipeline::Replay(const store::EventStore& events, int64_t 
       events.ForEachEventSince(clock_->NowMillis() - window_ms, [&](const Event& event) {
         if (demand_->Record(event)) touched.push_back(event.product_id);
         if (options.update_preferences) preferences_->Update(event).IgnoreError();
+        if (listener_) listener_(event);
         return absl::OkStatus();
       });
   std::sort(touched.begin(), touched.end());

@@ -51,15 +51,19 @@ Response CatalogHandlers::IngestProducts(Request& request) const {
   if (!parsed.ok()) return FromStatus(parsed.status());
   const size_t upserted = parsed->products.size();
   if (upserted > 0) {
+    std::vector<Product> stored;
+    if (options_.on_upserted) stored = parsed->products;  // Upsert takes them.
     if (absl::Status s = index_->Upsert(std::move(parsed->products)); !s.ok()) {
       return FromStatus(s);
     }
+    if (options_.on_upserted) options_.on_upserted(stored);
   }
   size_t deleted = 0;
   if (!parsed->delete_ids.empty()) {
     auto n = index_->Delete(parsed->delete_ids);
     if (!n.ok()) return FromStatus(n.status());
     deleted = *n;
+    if (options_.on_deleted) options_.on_deleted(parsed->delete_ids);
     if (absl::Status s = ForgetSignals(parsed->delete_ids); !s.ok()) return FromStatus(s);
   }
   // Nothing applied and something rejected: the request as a whole failed,
@@ -102,6 +106,7 @@ Response CatalogHandlers::DeleteProducts(Request& request) const {
   }
   auto deleted = index_->Delete(ids);
   if (!deleted.ok()) return FromStatus(deleted.status());
+  if (options_.on_deleted) options_.on_deleted(ids);
   if (absl::Status s = ForgetSignals(ids); !s.ok()) return FromStatus(s);
   JsonWriter out;
   out.BeginObject().Key("deleted").Uint(*deleted).EndObject();
@@ -171,6 +176,7 @@ Response CatalogHandlers::PatchProduct(Request& request) const {
                           ? WithErrorCode(product.status(), "product_not_found")
                           : product.status());
   }
+  if (options_.on_upserted) options_.on_upserted({*product});
   return ProductWithSignals(request.PathParam("id"), std::move(*product));
 }
 
@@ -178,6 +184,7 @@ Response CatalogHandlers::DeleteProduct(Request& request) const {
   const std::string id(request.PathParam("id"));
   auto deleted = index_->Delete({id});
   if (!deleted.ok()) return FromStatus(deleted.status());
+  if (options_.on_deleted) options_.on_deleted({id});
   if (absl::Status s = ForgetSignals({id}); !s.ok()) return FromStatus(s);
   if (*deleted == 0) {
     return FromStatus(WithErrorCode(

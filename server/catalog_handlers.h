@@ -7,6 +7,9 @@
 #define AISLE_SERVER_CATALOG_HANDLERS_H_
 
 #include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "index/product_index.h"
 #include "ingest/product_parser.h"
@@ -22,6 +25,12 @@ struct CatalogHandlersOptions {
   size_t max_patch_body_bytes = 1 << 20;
   size_t max_search_body_bytes = 64 << 10;
   ingest::ValidationLimits limits;
+  // Optional; told of catalog writes after they succeeded (recommendations'
+  // content index), on the request's thread: the products as stored by an
+  // ingest or a document patch (not by a live-signal-only patch), and the
+  // ids of a delete (unknown ones included).
+  std::function<void(const std::vector<Product>& products)> on_upserted;
+  std::function<void(const std::vector<std::string>& ids)> on_deleted;
 };
 
 class CatalogHandlers {

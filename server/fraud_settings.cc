@@ -1,14 +1,14 @@
 #include "server/fraud_settings.h"
 
-#include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "server/errors.h"
 #include "server/json_read.h"
 #include "server/json_writer.h"
+#include "server/settings_table.h"
 
 namespace aisle::server {
 namespace {
@@ -18,21 +18,12 @@ constexpr size_t kMaxDepth = 4;
 // The IP table's 1024 rows take about 50 KiB; the rest is small.
 constexpr size_t kMaxBodyBytes = 256 << 10;
 
-// One numeric setting: exactly one of `real` and `count` is set. Counts are
-// JSON integers (5.0 is refused: a count with a fraction is a mistake).
-struct NumberField {
-  const char* name;
-  double* real = nullptr;
-  int64_t* count = nullptr;
-};
+using settings_table::Count;
+using settings_table::Real;
+using settings_table::Section;
 
-struct Section {
-  const char* name;
-  std::vector<NumberField> fields;
-};
-
-NumberField Real(const char* name, double* target) { return {name, target, nullptr}; }
-NumberField Count(const char* name, int64_t* target) { return {name, nullptr, target}; }
+// What an unknown-field message calls these settings.
+constexpr std::string_view kKind = "fraud";
 
 // Every numeric setting by its JSON name (docs/FRAUD.md section 3), in
 // document order. The one table both the reader and the writer use, so a
@@ -93,45 +84,6 @@ std::vector<Section> Sections(commerce::FraudSettings* s) {
   };
 }
 
-std::string FieldNames(const Section& section) {
-  std::vector<std::string> names;
-  for (const NumberField& f : section.fields) names.emplace_back(f.name);
-  return absl::StrJoin(names, ", ");
-}
-
-absl::Status ReadNumberField(simdjson::ondemand::value value, const std::string& path,
-                             const NumberField& field) {
-  if (field.real != nullptr) return json::Number(value, path, field.real);
-  if (value.get_int64().get(*field.count)) return json::TypeError(path, "an integer");
-  return absl::OkStatus();
-}
-
-// Reads {"name": number, ...} into the section's fields; fields absent keep
-// their values. Any other name is an error on the section.
-absl::Status ReadSection(simdjson::ondemand::value value, const Section& section) {
-  simdjson::ondemand::object object;
-  if (value.get_object().get(object)) return json::TypeError(section.name, "an object");
-  for (auto field_result : object) {
-    simdjson::ondemand::field field;
-    std::string_view key;
-    if (std::move(field_result).get(field) || field.unescaped_key().get(key)) {
-      return InvalidArgumentError(absl::StrCat(section.name, ": malformed object"), section.name);
-    }
-    const NumberField* target = nullptr;
-    for (const NumberField& f : section.fields) {
-      if (key == f.name) target = &f;
-    }
-    if (target == nullptr) {
-      return InvalidArgumentError(absl::StrCat("unknown fraud setting '", section.name, ".",
-                                               std::string(key), "': use ", FieldNames(section)),
-                                  section.name);
-    }
-    AISLE_RETURN_IF_ERROR(
-        ReadNumberField(field.value(), absl::StrCat(section.name, ".", std::string(key)), *target));
-  }
-  return absl::OkStatus();
-}
-
 // {"cidr": "...", "country": "..."}; a missing member stays empty, which
 // Validate() then reports on that member.
 absl::Status ReadIpCountryRow(simdjson::ondemand::object object, const std::string& path,
@@ -182,8 +134,8 @@ absl::Status ReadIpCountries(simdjson::ondemand::value value, commerce::IpCountr
 absl::Status ReadFraudField(std::string_view key, simdjson::ondemand::value value,
                             const std::vector<Section>& sections,
                             commerce::FraudSettings* settings) {
-  for (const Section& section : sections) {
-    if (key == section.name) return ReadSection(value, section);
+  if (const Section* section = settings_table::FindSection(sections, key)) {
+    return settings_table::ReadSection(value, *section, kKind);
   }
   if (key == "ipCountries") return ReadIpCountries(value, &settings->ip_countries);
   return InvalidArgumentError(
@@ -201,18 +153,7 @@ std::string FraudSettingsJson(const commerce::FraudSettings& settings) {
   commerce::FraudSettings copy = settings;
   JsonWriter out;
   out.BeginObject();
-  for (const Section& section : Sections(&copy)) {
-    out.Key(section.name).BeginObject();
-    for (const NumberField& f : section.fields) {
-      out.Key(f.name);
-      if (f.real != nullptr) {
-        out.Double(*f.real);
-      } else {
-        out.Int(*f.count);
-      }
-    }
-    out.EndObject();
-  }
+  for (const Section& section : Sections(&copy)) settings_table::WriteSection(section, &out);
   out.Key("ipCountries").BeginArray();
   for (const commerce::IpCountryRange& row : settings.ip_countries) {
     out.BeginObject().Key("cidr").String(row.cidr).Key("country").String(row.country).EndObject();

@@ -47,6 +47,9 @@
 #include "server/pricing_settings.h"
 #include "server/profile_sync.h"
 #include "server/purchase_events.h"
+#include "server/recommendation_handlers.h"
+#include "server/recommendation_models.h"
+#include "server/recommendation_settings.h"
 #include "server/replenishment_handlers.h"
 #include "server/reprice_job.h"
 #include "server/review_handlers.h"
@@ -270,10 +273,30 @@ struct Checkout {
   std::unique_ptr<OutboxDispatcher> outbox;
 };
 
+// Recommendations: the model lifecycle (persisted generations under
+// <data>/vectors, background training), fed every behaviour event by the
+// pipeline, live and replayed; Start()ed once the catalog and events are
+// restored.
+absl::StatusOr<std::unique_ptr<RecommendationModels>> OpenRecommendations(
+    const ServeOptions& options, const Clock& clock, Data& data, Learning& learning) {
+  RecommendationModelsOptions models_options;
+  models_options.dir = (options.data / "vectors").string();
+  AISLE_ASSIGN_OR_RETURN(models_options.settings,
+                         LoadRecommendationSettings(*data.store->settings()));
+  AISLE_ASSIGN_OR_RETURN(auto models,
+                         RecommendationModels::Open(std::move(models_options), &clock,
+                                                    data.index.get(), data.store->events(),
+                                                    &learning.demand));
+  learning.pipeline.SetListener(
+      [recommendations = models.get()](const Event& event) { recommendations->Record(event); });
+  return models;
+}
+
 // Every route, registered on construction.
 struct Routes {
   Routes(const Clock& clock, Data& data, Learning& learning, ranking::Searcher& searcher,
-         Pricing& pricing, Checkout& checkout, Metrics* metrics)
+         Pricing& pricing, Checkout& checkout, RecommendationModels& recommendations,
+         Metrics* metrics)
       : router(metrics),
         settings(&searcher, data.store->settings()),
         signals(data.index.get(), data.store->signals()),
@@ -289,13 +312,20 @@ struct Routes {
                        [&checkout](const commerce::FraudSettings& settings) {
                          checkout.fraud.SetSettings(settings);
                        }),
-        catalog(data.index.get(), &searcher, &signals),
+        catalog(data.index.get(), &searcher, &signals, CatalogOptions(recommendations)),
         inventory(&checkout.inventory),
         replenishment(clock, data.store->inventory(), data.store->events(),
                       CatalogUnitCostLookup(data.index.get())),
         carts(&checkout.carts),
         orders(&checkout.orders),
-        reviews(&checkout.orders) {
+        reviews(&checkout.orders),
+        recommendation_settings(data.store->settings(),
+                                recommendations.recommender()->settings(),
+                                [&recommendations](const ranking::RecommenderSettings& settings) {
+                                  recommendations.recommender()->SetSettings(settings);
+                                }),
+        recommendation_routes(recommendations.recommender(), recommendations.activity(),
+                              data.index.get(), data.store->carts(), &recommendations) {
     settings.Register(&router);
     signals.Register(&router);
     events.Register(&router);
@@ -308,7 +338,21 @@ struct Routes {
     carts.Register(&router);
     orders.Register(&router);
     reviews.Register(&router);
+    recommendation_settings.Register(&router);
+    recommendation_routes.Register(&router);
     RegisterOpsHandlers(data.index.get(), metrics, &router);
+  }
+
+  // Catalog writes reach the recommendations' content index at once.
+  static CatalogHandlersOptions CatalogOptions(RecommendationModels& recommendations) {
+    CatalogHandlersOptions options;
+    options.on_upserted = [&recommendations](const std::vector<Product>& products) {
+      recommendations.OnProductsChanged(products);
+    };
+    options.on_deleted = [&recommendations](const std::vector<std::string>& ids) {
+      recommendations.OnProductsDeleted(ids);
+    };
+    return options;
   }
 
   Router router;
@@ -324,6 +368,8 @@ struct Routes {
   CartHandlers carts;
   OrderHandlers orders;
   ReviewHandlers reviews;
+  RecommendationSettingsHandlers recommendation_settings;
+  RecommendationHandlers recommendation_routes;
 };
 
 int Fail(std::string_view what, const absl::Status& status, int code = 1) {
@@ -356,10 +402,14 @@ int Serve(int argc, char** argv) {
 
   SystemClock clock;
   Learning learning(clock, *data);
+  // Before Restore: the replay also fills the recommendations' recent activity.
+  auto recommendations = OpenRecommendations(*options, clock, *data, learning);
+  if (!recommendations.ok()) return Fail("recommendations: ", recommendations.status());
   if (absl::Status s = learning.Restore(*data->store); !s.ok()) {
     return Fail("restoring behaviour state: ", s);
   }
   learning.profile_sync.Start();
+  (*recommendations)->Start();
   PreferencesPersonalization personalization(&learning.preferences);
   ranking::Searcher searcher(data->index.get(), ranking::SearcherOptions(), &personalization);
   if (absl::Status s = LoadRankingSettings(*data->store->settings(), &searcher); !s.ok()) {
@@ -387,7 +437,7 @@ int Serve(int argc, char** argv) {
     checkout.outbox->Start();
   }
   Metrics metrics;
-  Routes routes(clock, *data, learning, searcher, pricing, checkout, &metrics);
+  Routes routes(clock, *data, learning, searcher, pricing, checkout, **recommendations, &metrics);
 
   HttpServerOptions http_options;
   http_options.address = options->address;
@@ -404,6 +454,7 @@ int Serve(int argc, char** argv) {
   sigwait(&shutdown_signals, &signal_number);
   std::cout << "aisle: signal " << signal_number << ", draining requests" << std::endl;
   (*server)->Stop();
+  (*recommendations)->Stop();  // Cancels a training; before the index and store close.
   pricing.reprice.Stop();  // Before the index closes.
   checkout.orders.Stop();
   if (checkout.outbox) checkout.outbox->Stop();  // Before the store closes.

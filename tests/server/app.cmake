@@ -12,3 +12,13 @@ aisle_test(server_app_test
   LIBS aisle_server aisle_proto simdjson::simdjson)
 # The process test runs the built binary.
 add_dependencies(server_app_test aisle)
+# The recommendation routes and their settings, and the settings table they
+# share with the fraud settings (own target: quick to build and run on their
+# own).
+aisle_test(recommendation_routes_test
+  SOURCES recommendation_handlers_test.cc recommendation_settings_test.cc settings_table_test.cc
+  LIBS aisle_server simdjson::simdjson)
+# The recommendation model lifecycle (training, persistence, content index).
+aisle_test(recommendation_models_test
+  SOURCES recommendation_models_test.cc
+  LIBS aisle_server)
