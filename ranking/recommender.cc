@@ -107,7 +107,10 @@ absl::StatusOr<std::vector<Candidate>> Collaborative(const Pass& pass) {
 // The content query: decayed sum of the recent products' unit vectors.
 absl::StatusOr<std::vector<Candidate>> Content(const Pass& pass) {
   if (pass.content == nullptr) return std::vector<Candidate>{};
-  const SequenceOptions sequence;
+  // The same session window and decay as the behavioural model (the
+  // seed's 10 and 0.9 until a model is trained).
+  const SequenceOptions sequence =
+      pass.models != nullptr ? pass.models->sequence().options() : SequenceOptions{};
   std::vector<float> query(pass.content->dimension(), 0.0f);
   float weight = 1;
   bool any = false;
